@@ -1,0 +1,40 @@
+"""boto3 clients for the stack in use: the one place that turns settings into clients."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from sandbox.settings import Settings, get_settings
+
+_CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32)
+
+
+def client(service: str, settings: Settings | None = None, **kwargs: Any) -> Any:
+    """A boto3 client for `service` pointed at the stack's endpoint (cached per settings)."""
+    settings = settings or get_settings()
+    if kwargs:
+        return _make(service, settings, **kwargs)
+    return _cached(service, settings)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(service: str, settings: Settings) -> Any:
+    return _make(service, settings)
+
+
+def _make(service: str, settings: Settings, **kwargs: Any) -> Any:
+    options: dict[str, Any] = {"region_name": settings.region, "config": _CONFIG}
+    if settings.aws_endpoint:
+        options["endpoint_url"] = settings.aws_endpoint
+    options.update(settings.aws_credentials)
+    options.update(kwargs)
+    return boto3.session.Session().client(service, **options)
+
+
+def arn(settings: Settings, service: str, resource: str) -> str:
+    """An ARN in the stack's account and region, e.g. arn(s, 'kinesis', 'stream/CadabraOrders')."""
+    return f"arn:aws:{service}:{settings.region}:{settings.account_id}:{resource}"

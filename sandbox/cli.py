@@ -1,0 +1,340 @@
+"""`cadabra`: the sandbox's command line (up, down, status, deploy, demo and the look-inside commands)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sandbox.settings import Settings, SettingsError, Stack, docker_engine_answers, explicit_stack, get_settings
+from sandbox.stack.errors import StackError
+
+app = typer.Typer(help="Cadabra sandbox: the Cadabra.com AWS big-data pipelines on one machine.", no_args_is_help=True)
+lambda_app = typer.Typer(help="Lambda functions running in localcloud.", no_args_is_help=True)
+esm_app = typer.Typer(help="Event source mappings (Kinesis/SQS → Lambda).", no_args_is_help=True)
+firehose_app = typer.Typer(help="Firehose delivery streams.", no_args_is_help=True)
+replay_app = typer.Typer(help="Replay data into the pipelines (orders, logs).", no_args_is_help=True)
+app.add_typer(replay_app, name="replay")
+app.add_typer(lambda_app, name="lambda")
+app.add_typer(esm_app, name="esm")
+app.add_typer(firehose_app, name="firehose")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+        raise  # unreachable
+
+
+def _chosen_stack(stack: Optional[str]) -> Settings:
+    """The stack `up`/`demo` should start: --stack, then STACK/CADABRA_STACK, then Docker if it answers."""
+    settings = _settings()
+    wanted = stack or explicit_stack()
+    if wanted is None:
+        wanted = Stack.DOCKER.value if docker_engine_answers() else Stack.EMBEDDED.value
+    try:
+        return settings.with_stack(wanted.lower())
+    except ValueError:
+        fail(f"unknown stack {wanted!r}: use embedded, docker or aws")
+        raise
+
+
+def _progress(message: str) -> None:
+    out.print(f"  [dim]·[/] {message}", highlight=False)
+
+
+def print_endpoints(settings: Settings) -> None:
+    table = Table(title=f"Cadabra sandbox ({settings.stack.value} stack)", show_header=True)
+    table.add_column("what")
+    table.add_column("endpoint")
+    table.add_row("AWS APIs (localcloud)", settings.aws_endpoint or "real AWS")
+    table.add_row("OpenSearch API", settings.opensearch_url)
+    table.add_row("PostgreSQL (Redshift)", settings.postgres_dsn)
+    table.add_row("Console", settings.console_url)
+    out.print(table)
+    if settings.aws_endpoint:
+        out.print(
+            f"  aws --endpoint-url {settings.aws_endpoint} kinesis list-streams   "
+            f"(credentials test/test, region {settings.region})",
+            highlight=False,
+        )
+
+
+def _start(settings: Settings, deploy_after: bool = True) -> None:
+    started = time.perf_counter()
+    try:
+        if settings.stack is Stack.EMBEDDED:
+            from sandbox.stack import embedded
+
+            fresh = embedded.up(settings, progress=_progress)
+        elif settings.stack is Stack.DOCKER:
+            from sandbox import docker_stack
+
+            fresh = docker_stack.up(settings, progress=_progress)
+        else:
+            fresh = False
+    except StackError as exc:
+        fail(str(exc))
+    if fresh:
+        out.print(f"[green]stack healthy[/] in {time.perf_counter() - started:.1f}s")
+    if deploy_after:
+        _deploy(settings)
+    print_endpoints(settings)
+
+
+def _deploy(settings: Settings) -> None:
+    from sandbox.deploy import deploy
+    from sandbox.deploy.engine import DeployError
+
+    started = time.perf_counter()
+    try:
+        report = deploy(settings, progress=_progress)
+    except DeployError as exc:
+        fail(f"{exc}\n  the stack is up; fix the resource declaration and run `cadabra deploy` again")
+    out.print(f"deployed: {report.summary()} ({time.perf_counter() - started:.1f}s)", highlight=False)
+
+
+@app.command()
+def up(
+    stack: Optional[str] = typer.Option(None, help="embedded (default), docker (when a Docker engine answers) or aws"),
+    deploy: bool = typer.Option(True, help="deploy every pipeline's resources once healthy"),
+) -> None:
+    """Start the stack in the background, wait until healthy, deploy, print the endpoints."""
+    _start(_chosen_stack(stack), deploy_after=deploy)
+
+
+@app.command()
+def down() -> None:
+    """Stop everything `cadabra up` started."""
+    settings = _settings()
+    if settings.stack is Stack.DOCKER:
+        from sandbox import docker_stack
+
+        try:
+            docker_stack.down(settings)
+        except StackError as exc:
+            fail(str(exc))
+        out.print("docker stack stopped")
+        return
+    from sandbox.stack import embedded
+
+    if embedded.down(settings, progress=_progress):
+        out.print("embedded stack stopped")
+    else:
+        out.print("nothing was running")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="print JSON (keys aws, opensearch, postgres, console, components)")) -> None:
+    """Health of every component and the endpoints."""
+    from sandbox.stack import health
+
+    settings = _settings()
+    if settings.stack is Stack.DOCKER:
+        from sandbox import docker_stack
+
+        document = health.describe(settings, docker_stack.status(settings))
+    else:
+        document = health.describe(settings)
+    if as_json:
+        print(json.dumps(document, indent=2))
+    else:
+        table = Table(title=f"{settings.stack.value} stack")
+        for column in ("component", "health", "endpoint / detail"):
+            table.add_column(column)
+        for name, info in document["components"].items():
+            detail = info.get("url") or info.get("dsn") or info.get("error") or ""
+            table.add_row(name, "[green]healthy[/]" if info.get("healthy") else "[red]down[/]", str(detail))
+        out.print(table)
+    if not document["healthy"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def deploy() -> None:
+    """Create or update every pipeline's resources (idempotent)."""
+    _deploy(_settings())
+
+
+@app.command()
+def destroy() -> None:
+    """Remove every pipeline's resources."""
+    from sandbox.deploy import destroy as destroy_all
+
+    report = destroy_all(_settings(), progress=_progress)
+    out.print(f"destroyed: {report.summary()}")
+
+
+@app.command()
+def demo(stack: Optional[str] = typer.Option(None, help="embedded (default) or docker")) -> None:
+    """Use the stack that is up (or start one), deploy, run each pipeline's demo step, say where to look."""
+    settings = _settings()
+    from sandbox.stack import health
+
+    if not all(c["healthy"] for c in health.components(settings).values()) or stack:
+        settings = _chosen_stack(stack)
+        _start(settings, deploy_after=True)
+    else:
+        _deploy(settings)
+        print_endpoints(settings)
+    from sandbox.deploy.engine import pipeline_names
+
+    ran = 0
+    for name in pipeline_names():
+        try:
+            module = importlib.import_module(f"pipelines.{name}.demo")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pipelines.{name}.demo":
+                raise
+            continue
+        out.rule(f"pipeline: {name}")
+        module.run(settings, out)
+        ran += 1
+    if ran == 0:
+        out.print("no pipeline has a demo step yet: the stack is up and deployed, nothing else to show")
+    out.rule("where to look")
+    out.print(f"console: {settings.console_url}   status: `cadabra status`   stop: `make down`", highlight=False)
+
+
+# -- look inside localcloud (served by the console in the supervisor's process) ---------------------
+
+
+def _console_json(settings: Settings, path: str) -> Any:
+    try:
+        with urllib.request.urlopen(settings.console_url + path, timeout=5) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        fail(f"{path}: {exc.code} {exc.read().decode(errors='replace')}")
+    except OSError as exc:
+        fail(f"the console at {settings.console_url} does not answer ({exc}): is the stack up? run `make up`")
+
+
+def _print_rows(rows: list[dict[str, Any]], title: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        out.print(f"no {title}")
+        return
+    table = Table(title=title)
+    columns = list(dict.fromkeys(k for row in rows for k in row))
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    out.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, default=str)
+    return "" if value is None else str(value)
+
+
+@esm_app.command("list")
+def esm_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """State, last result and iterator age per shard of every event source mapping."""
+    _print_rows(_console_json(_settings(), "/api/localcloud/esm"), "event source mappings", as_json)
+
+
+@firehose_app.command("list")
+def firehose_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Buffered bytes, last delivery and failures of every delivery stream."""
+    _print_rows(_console_json(_settings(), "/api/localcloud/firehose"), "delivery streams", as_json)
+
+
+@app.command()
+def inbox(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Email and SMS messages SNS delivered (recorded, not sent)."""
+    _print_rows(_console_json(_settings(), "/api/localcloud/sns"), "messages in the inbox", as_json)
+
+
+@lambda_app.command("logs")
+def lambda_logs(
+    name: str,
+    follow: bool = typer.Option(False, "--follow", "-f", help="keep printing new log events"),
+    since: int = typer.Option(3600, help="seconds back to start from"),
+) -> None:
+    """Print the CloudWatch Logs of /aws/lambda/NAME."""
+    from botocore.exceptions import ClientError
+
+    from sandbox.aws import client
+
+    logs = client("logs", _settings())
+    start = int((time.time() - since) * 1000)
+    seen: set[str] = set()
+    while True:
+        kwargs: dict[str, Any] = {"logGroupName": f"/aws/lambda/{name}", "startTime": start}
+        try:
+            events: list[dict[str, Any]] = []
+            for page in logs.get_paginator("filter_log_events").paginate(**kwargs):
+                events.extend(page.get("events", []))
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ResourceNotFoundException" and not follow:
+                fail(f"no logs for function {name!r} yet (log group /aws/lambda/{name} does not exist)")
+            events = []
+        for event in sorted(events, key=lambda e: (e["timestamp"], e.get("eventId", ""))):
+            if event["eventId"] in seen:
+                continue
+            seen.add(event["eventId"])
+            stamp = time.strftime("%H:%M:%S", time.localtime(event["timestamp"] / 1000))
+            print(f"{stamp} {event['message'].rstrip()}")
+            start = max(start, event["timestamp"])
+        if not follow:
+            return
+        sys.stdout.flush()
+        time.sleep(1.0)
+
+
+@app.command("serve-docker", hidden=True)
+def serve_docker() -> None:
+    """Inside the `sandbox` container: serve the console against the Docker stack's services."""
+    import uvicorn
+
+    from sandbox.console.app import create_app
+
+    settings = replace(_settings(), stack=Stack.DOCKER)
+    uvicorn.run(create_app(settings), host=settings.console_bind, port=settings.ports.console, log_level="info")
+
+
+def _register_pipeline_commands() -> None:
+    """Pipelines with commands expose `register(app, groups)` in pipelines/<name>/cli.py
+    (groups: the shared sub-commands, e.g. groups["replay"] for `cadabra replay ...`)."""
+    try:
+        from sandbox.deploy.engine import pipeline_names
+    except ImportError:  # pragma: no cover
+        return
+    for name in pipeline_names():
+        try:
+            module = importlib.import_module(f"pipelines.{name}.cli")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"pipelines.{name}.cli":
+                continue
+            raise
+        module.register(app, {"replay": replay_app})
+
+
+_register_pipeline_commands()
+
+
+if __name__ == "__main__":
+    app()

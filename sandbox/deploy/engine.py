@@ -1,0 +1,137 @@
+"""Apply every pipeline's declared resources idempotently, in dependency order; or remove them."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from sandbox import aws
+from sandbox.deploy.resources import Outcome, Resource, Role
+from sandbox.settings import Settings
+
+Progress = Callable[[str], None]
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+@dataclass
+class _Context:
+    settings: Settings
+
+    def client(self, service: str) -> Any:
+        return aws.client(service, self.settings)
+
+    def resolve(self, value: Any) -> Any:
+        resolver = getattr(value, "resolve", None)
+        return resolver(self) if callable(resolver) else value
+
+
+@dataclass
+class DeployReport:
+    outcomes: list[tuple[str, str, Outcome]] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for *_, o in self.outcomes if o is outcome)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(o)} {o.value}" for o in Outcome if self.count(o)]
+        return ", ".join(parts) or "nothing to do"
+
+
+def pipeline_names() -> list[str]:
+    import pipelines
+
+    return sorted(info.name for info in pkgutil.iter_modules(pipelines.__path__) if info.ispkg)
+
+
+def collect(names: list[str] | None = None) -> list[Resource]:
+    """All resources declared by the pipelines (or the named ones), deduplicated, dependencies first."""
+    resources: dict[tuple[str, str], Resource] = {}
+    functions = False
+    for name in names or pipeline_names():
+        try:
+            module = importlib.import_module(f"pipelines.{name}.resources")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"pipelines.{name}.resources":
+                continue  # a pipeline without resources yet
+            raise
+        for resource in module.RESOURCES:
+            existing = resources.get(resource.key)
+            if existing is not None and existing != resource:
+                raise DeployError(f"{resource.kind} {resource.name!r} is declared twice with different settings")
+            resources[resource.key] = resource
+            functions |= resource.kind in {"function", "delivery-stream"}
+    if functions:
+        role = Role("cadabra-lambda-role")
+        resources.setdefault(role.key, role)
+    return sorted(resources.values(), key=lambda r: (r.order, r.kind, r.name))
+
+
+def deploy(
+    settings: Settings,
+    names: list[str] | None = None,
+    progress: Progress = lambda _m: None,
+    resources: list[Resource] | None = None,
+) -> DeployReport:
+    """Apply the pipelines' resources (or `resources`), dependencies first."""
+    ctx = _Context(settings)
+    report = DeployReport()
+    chosen = collect(names) if resources is None else sorted(resources, key=lambda r: (r.order, r.kind, r.name))
+    for resource in chosen:
+        try:
+            outcome = resource.apply(ctx)
+        except Exception as exc:
+            raise DeployError(f"deploying {resource.kind} {resource.name!r} failed: {exc}") from exc
+        report.outcomes.append((resource.kind, resource.name, outcome))
+        if outcome is not Outcome.UNCHANGED:
+            progress(f"{outcome.value:9} {resource.kind} {resource.name}")
+    return report
+
+
+def destroy(
+    settings: Settings,
+    names: list[str] | None = None,
+    progress: Progress = lambda _m: None,
+    resources: list[Resource] | None = None,
+) -> DeployReport:
+    """Remove the pipelines' resources (or `resources`), dependents first."""
+    ctx = _Context(settings)
+    report = DeployReport()
+    chosen = collect(names) if resources is None else sorted(resources, key=lambda r: (r.order, r.kind, r.name))
+    for resource in reversed(chosen):
+        outcome = resource.destroy(ctx)
+        report.outcomes.append((resource.kind, resource.name, outcome))
+        if outcome is Outcome.DELETED:
+            progress(f"deleted   {resource.kind} {resource.name}")
+    return report
+
+
+def inventory(settings: Settings) -> dict[str, list[str]]:
+    """Every resource of the kinds the engine manages, as the AWS APIs list them (for checks and tests)."""
+    c = lambda s: aws.client(s, settings)  # noqa: E731
+    lam = c("lambda")
+    topics = [t["TopicArn"] for p in c("sns").get_paginator("list_topics").paginate() for t in p["Topics"]]
+    return {
+        "bucket": sorted(b["Name"] for b in c("s3").list_buckets().get("Buckets", [])),
+        "stream": sorted(c("kinesis").list_streams()["StreamNames"]),
+        "table": sorted(c("dynamodb").list_tables()["TableNames"]),
+        "queue": sorted(c("sqs").list_queues().get("QueueUrls", [])),
+        "topic": sorted(topics),
+        "subscription": sorted(
+            f'{s["TopicArn"]} {s["Protocol"]} {s["Endpoint"]}'
+            for p in c("sns").get_paginator("list_subscriptions").paginate() for s in p["Subscriptions"]
+        ),
+        "function": sorted(
+            f["FunctionName"] for p in lam.get_paginator("list_functions").paginate() for f in p["Functions"]
+        ),
+        "event-source-mapping": sorted(
+            f'{m["EventSourceArn"]} {m["FunctionArn"]}'
+            for p in lam.get_paginator("list_event_source_mappings").paginate() for m in p["EventSourceMappings"]
+        ),
+        "delivery-stream": sorted(c("firehose").list_delivery_streams()["DeliveryStreamNames"]),
+        "glue-database": sorted(d["Name"] for d in c("glue").get_databases()["DatabaseList"]),
+    }

@@ -1,0 +1,188 @@
+"""The Docker stack: `cadabra up/down/status` when the stack is `docker`.
+
+docker-compose.yml at the project root declares the services (LocalStack, OpenSearch and its
+Dashboards, a Spark master and worker, PostgreSQL as Redshift, and this project's `sandbox`
+image). This module only drives Docker Compose and reads container health:
+
+- `up` runs `docker compose up --detach --wait`, which returns once every service's health check
+  passes (https://docs.docker.com/reference/cli/docker/compose/up/);
+- `down` stops and removes the containers, keeping the named volumes unless asked;
+- `status` reads each container's health through the Docker SDK and LocalStack's own per-service
+  view from its health endpoint (https://docs.localstack.cloud/references/internal-endpoints/).
+
+Known gap: no Docker engine runs on the development machines, so this module is checked by unit
+tests that need no engine (the error when none answers, the command lines) and by the static
+checks of docker-compose.yml in tests/unit/test_compose.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from sandbox.settings import PROJECT_ROOT, Settings, subprocess_env
+
+PROJECT_NAME = "cadabra"  # the compose file's top-level `name`
+WAIT_TIMEOUT_SECONDS = 900  # first start pulls and builds images; later starts take a minute
+
+ENGINE_UNREACHABLE = "Docker engine not reachable: start Docker or use STACK=embedded"
+COMPOSE_MISSING = (
+    "Docker Compose v2 not found (`docker compose version` failed): install the Compose plugin "
+    "(docker-compose-plugin) or use STACK=embedded"
+)
+SDK_MISSING = "Python package `docker` not installed: pip install '.[docker]' or use STACK=embedded"
+
+Progress = Callable[[str], None]
+
+
+class DockerStackError(RuntimeError):
+    """The Docker stack cannot be driven; the message names the fix."""
+
+
+def compose_file() -> Path:
+    """The project's docker-compose.yml."""
+    return PROJECT_ROOT / "docker-compose.yml"
+
+
+def services() -> list[str]:
+    """Service names declared in docker-compose.yml, in file order."""
+    with compose_file().open() as handle:
+        return list(yaml.safe_load(handle)["services"])
+
+
+def compose_command(*args: str) -> list[str]:
+    """A `docker compose` command line on the project's compose file."""
+    return ["docker", "compose", "--file", str(compose_file()), "--project-name", PROJECT_NAME, *args]
+
+
+def up_command() -> list[str]:
+    """Build what changed, start everything, and return once every health check passes."""
+    return compose_command(
+        "up", "--detach", "--build", "--remove-orphans", "--wait", "--wait-timeout", str(WAIT_TIMEOUT_SECONDS)
+    )
+
+
+def down_command(remove_volumes: bool = False) -> list[str]:
+    """Stop and remove the stack's containers (and its named volumes when asked)."""
+    args = ["down", "--remove-orphans"]
+    if remove_volumes:
+        args.append("--volumes")
+    return compose_command(*args)
+
+
+def docker_env(settings: Settings) -> dict[str, str]:
+    """Environment for the docker CLI and SDK (DOCKER_HOST, LOCALSTACK_AUTH_TOKEN, PATH...)."""
+    return subprocess_env(settings)
+
+
+def engine_client(env: Mapping[str, str]) -> Any:
+    """A Docker SDK client that has answered a ping, or DockerStackError naming the fix."""
+    try:
+        import docker
+    except ImportError:
+        raise DockerStackError(SDK_MISSING) from None
+    try:
+        client = docker.DockerClient.from_env(environment=dict(env), timeout=10)
+        client.ping()
+    except (docker.errors.DockerException, OSError) as err:
+        raise DockerStackError(f"{ENGINE_UNREACHABLE} ({err})") from None
+    return client
+
+
+def _check_compose(env: Mapping[str, str]) -> None:
+    if shutil.which("docker", path=env.get("PATH")) is None:
+        raise DockerStackError(COMPOSE_MISSING)
+    done = subprocess.run(["docker", "compose", "version"], env=dict(env), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise DockerStackError(COMPOSE_MISSING)
+
+
+def _run(command: list[str], env: Mapping[str, str], progress: Progress | None) -> None:
+    """Run a compose command, passing each output line to `progress`; raise with its tail on failure."""
+    process = subprocess.Popen(
+        command, env=dict(env), cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    tail: list[str] = []
+    assert process.stdout is not None
+    for line in process.stdout:
+        line = line.rstrip()
+        tail = (tail + [line])[-20:]
+        if progress is not None and line:
+            progress(line)
+    if process.wait() != 0:
+        subcommand = command[len(compose_command()):][:1]
+        raise DockerStackError(
+            f"`docker compose {' '.join(subcommand)}` failed (exit {process.returncode}):\n"
+            + "\n".join(tail)
+            + f"\nSee `docker compose --file {compose_file()} logs` for the failing service."
+        )
+
+
+def up(settings: Settings, progress: Progress | None = None, env: Mapping[str, str] | None = None) -> None:
+    """Start the Docker stack and wait until every service is healthy."""
+    env = docker_env(settings) if env is None else env
+    engine_client(env).close()
+    _check_compose(env)
+    if progress is not None:
+        progress(f"starting {', '.join(services())} (docker compose; first start builds images)")
+    _run(up_command(), env, progress)
+
+
+def down(settings: Settings, remove_volumes: bool = False, env: Mapping[str, str] | None = None) -> None:
+    """Stop the Docker stack; its data volumes stay unless `remove_volumes`."""
+    env = docker_env(settings) if env is None else env
+    engine_client(env).close()
+    _check_compose(env)
+    _run(down_command(remove_volumes), env, None)
+
+
+def status(settings: Settings, client: Any = None, env: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Each compose service -> {"healthy": bool, "state": ..., "health": ...}.
+
+    `localstack` also carries "services": LocalStack's own state per AWS service. When no engine
+    answers, every service is reported unhealthy with the reason rather than raising, so
+    `cadabra status` can always print a table.
+    """
+    names = services()
+    if client is None:
+        try:
+            client = engine_client(docker_env(settings) if env is None else env)
+        except DockerStackError as err:
+            return {name: {"healthy": False, "state": "unknown", "error": str(err)} for name in names}
+    containers = client.containers.list(all=True, filters={"label": f"com.docker.compose.project={PROJECT_NAME}"})
+    by_service = {c.labels.get("com.docker.compose.service"): c for c in containers}
+    report: dict[str, dict[str, Any]] = {}
+    for name in names:
+        container = by_service.get(name)
+        if container is None:
+            report[name] = {"healthy": False, "state": "absent"}
+            continue
+        state = container.attrs.get("State", {})
+        health = (state.get("Health") or {}).get("Status", "none")
+        report[name] = {
+            "healthy": state.get("Status") == "running" and health == "healthy",
+            "state": state.get("Status", "unknown"),
+            "health": health,
+            "container": container.name,
+        }
+    if "localstack" in report and report["localstack"]["healthy"]:
+        report["localstack"]["services"] = localstack_services(settings)
+    return report
+
+
+def localstack_services(settings: Settings, timeout: float = 3.0) -> dict[str, str]:
+    """LocalStack's state per AWS service ("available", "running", ...) from its health endpoint."""
+    url = f"{settings.aws_endpoint}/_localstack/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            body = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        return {"error": f"{url} did not answer ({err})"}
+    return dict(body.get("services", {}))

@@ -1,0 +1,93 @@
+"""Read a DynamoDB stream's single shard from moto's in-process store.
+
+Lambda polls the stream's shards as it does Kinesis shards:
+https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
+
+moto keeps one shard per table (`table.stream_shard`), its records in a list whose index plus the
+shard's starting sequence number is the record's sequence number. Known gap: moto has no shard
+rollover or 24-hour trimming, and stamps every record with region us-east-1 (replaced here).
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import datetime
+from typing import Any
+
+from sandbox.localcloud.esm.model import StartingPosition
+from sandbox.localcloud.esm.records import SourceGone, SourceRecord
+
+
+def _epoch(value: Any) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+class DynamoDBShardReader:
+    def __init__(self, table: Any, stream_arn: str, region: str) -> None:
+        self._table = table
+        self._shard = table.stream_shard
+        self.shard_id: str = self._shard.id
+        self._stream_arn = stream_arn
+        self._region = region
+
+    def start_after(self, position: StartingPosition, timestamp: float | None) -> int:
+        start = self._shard.starting_sequence_number
+        items = self._shard.items
+        if position is StartingPosition.LATEST:
+            return start + len(items) - 1
+        if position is StartingPosition.AT_TIMESTAMP and timestamp is not None:
+            index = bisect.bisect_left(
+                items, timestamp, key=lambda item: _epoch(item.record["dynamodb"]["ApproximateCreationDateTime"])
+            )
+            return start + index - 1
+        return start - 1
+
+    def read(self, after: int, limit: int, identity_arn: str) -> list[SourceRecord]:
+        start = self._shard.starting_sequence_number
+        first = max(0, after + 1 - start)
+        out: list[SourceRecord] = []
+        for offset, item in enumerate(self._shard.items[first : first + limit]):
+            dynamodb = dict(item.record["dynamodb"])
+            arrival = _epoch(dynamodb["ApproximateCreationDateTime"])
+            dynamodb["ApproximateCreationDateTime"] = int(arrival)
+            out.append(
+                SourceRecord(
+                    start + first + offset,
+                    dynamodb["SequenceNumber"],
+                    arrival,
+                    int(dynamodb.get("SizeBytes", 1)),
+                    {
+                        "eventID": item.record["eventID"],
+                        "eventName": item.record["eventName"],
+                        "eventVersion": "1.1",
+                        "eventSource": "aws:dynamodb",
+                        "awsRegion": self._region,
+                        "dynamodb": dynamodb,
+                        "eventSourceARN": self._stream_arn,
+                    },
+                )
+            )
+        return out
+
+
+class DynamoDBSource:
+    """The table whose latest stream ARN is the mapping's source."""
+
+    batch_info_key = "DDBStreamBatchInfo"
+
+    def __init__(self, source_arn: str) -> None:
+        self.source_arn = source_arn
+        parts = source_arn.split(":")
+        self._region, self._account = parts[3], parts[4]
+        self._table_name = source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+        self._reader: DynamoDBShardReader | None = None
+
+    def shards(self) -> list[DynamoDBShardReader]:
+        from moto.dynamodb.models import dynamodb_backends
+
+        table = dynamodb_backends[self._account][self._region].tables.get(self._table_name)
+        if table is None or table.stream_shard is None:
+            raise SourceGone(f"DynamoDB stream {self.source_arn} does not exist")
+        if self._reader is None or self._reader._shard is not table.stream_shard:
+            self._reader = DynamoDBShardReader(table, self.source_arn, self._region)
+        return [self._reader]

@@ -1,0 +1,245 @@
+"""One settings module: the stack in use, its endpoints, ports and resource names.
+
+This is the only module that reads the environment. Everything else asks `get_settings()`.
+
+Stacks:
+- ``embedded`` (default): localcloud (moto + data-plane extensions), osmem-server, PostgreSQL and the
+  console, started by ``cadabra up`` on loopback ports.
+- ``docker``: docker-compose.yml (LocalStack, OpenSearch, Spark, PostgreSQL, the sandbox image).
+- ``aws``: no endpoint overrides; boto3 resolves real AWS endpoints and credentials.
+
+Environment variables (all optional):
+  CADABRA_STACK            embedded | docker | aws (else: the stack recorded by `cadabra up`, else embedded)
+  CADABRA_STATE_DIR        where the embedded stack keeps data, logs and PIDs (default: <repo>/.sandbox)
+  CADABRA_AWS_PORT, CADABRA_OPENSEARCH_PORT, CADABRA_POSTGRES_PORT, CADABRA_CONSOLE_PORT
+  CADABRA_REGION           default us-east-1
+  CADABRA_HOST             host of the stack's endpoints (default 127.0.0.1)
+  CADABRA_CONSOLE_BIND     address the console listens on (default 127.0.0.1; only the container sets it)
+  CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST
+                           per-service hosts (the `sandbox` container uses compose service names)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Stack(StrEnum):
+    EMBEDDED = "embedded"
+    DOCKER = "docker"
+    AWS = "aws"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the sandbox cannot use; the message names the fix."""
+
+
+@dataclass(frozen=True)
+class Ports:
+    aws: int = 4566
+    opensearch: int = 9200
+    postgres: int = 5439
+    console: int = 8080
+
+    def as_dict(self) -> dict[str, int]:
+        return {"aws": self.aws, "opensearch": self.opensearch, "postgres": self.postgres, "console": self.console}
+
+
+@dataclass(frozen=True)
+class Hosts:
+    aws: str = "127.0.0.1"
+    opensearch: str = "127.0.0.1"
+    postgres: str = "127.0.0.1"
+    console: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Names:
+    """Resource names from the course material, used by pipelines and the console."""
+
+    orders_stream: str = "CadabraOrders"
+    orders_table: str = "CadabraOrders"
+    orders_function: str = "ProcessOrders"
+    orders_dlq: str = "CadabraOrdersDLQ"
+    weblogs_firehose: str = "WebLogs"
+    weblogs_function: str = "LogTransform"
+    weblogs_index: str = "weblogs"
+    purchase_firehose: str = "PurchaseLogs"
+    alarms_stream: str = "OrderRateAlarms"
+    alarms_function: str = "TransactionRateAlarm"
+    alarms_topic: str = "CadabraAlarms"
+    datalake_bucket: str = "cadabra-datalake"
+    lambda_role: str = "cadabra-lambda-role"
+    glue_database: str = "orderlogs"
+
+
+@dataclass(frozen=True)
+class Settings:
+    stack: Stack = Stack.EMBEDDED
+    hosts: Hosts = field(default_factory=Hosts)
+    console_bind: str = "127.0.0.1"
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    access_key_id: str = "test"
+    secret_access_key: str = "test"
+    ports: Ports = field(default_factory=Ports)
+    names: Names = field(default_factory=Names)
+    state_dir: Path = PROJECT_ROOT / ".sandbox"
+    postgres_db: str = "dev"
+    postgres_user: str = "cadabra"
+    postgres_password: str = "cadabra"
+
+    # -- endpoints -------------------------------------------------------------------------
+    @property
+    def aws_endpoint(self) -> str | None:
+        """The AWS API endpoint; None on the `aws` stack (boto3 picks real endpoints)."""
+        if self.stack is Stack.AWS:
+            return None
+        return f"http://{self.hosts.aws}:{self.ports.aws}"
+
+    @property
+    def opensearch_url(self) -> str:
+        return f"http://{self.hosts.opensearch}:{self.ports.opensearch}"
+
+    @property
+    def postgres_dsn(self) -> str:
+        """A libpq connection string (psql, psycopg2)."""
+        return (
+            f"postgresql://{self.postgres_user}:{self.postgres_password}"
+            f"@{self.hosts.postgres}:{self.ports.postgres}/{self.postgres_db}"
+        )
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.hosts.console}:{self.ports.console}"
+
+    # -- files of the embedded stack -------------------------------------------------------
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.state_dir / "supervisor.pid"
+
+    @property
+    def stack_file(self) -> Path:
+        """Records which stack `cadabra up` started, so later commands talk to it."""
+        return self.state_dir / "stack"
+
+    @property
+    def postgres_data_dir(self) -> Path:
+        return self.state_dir / "postgres"
+
+    @property
+    def aws_credentials(self) -> dict[str, str]:
+        """Keyword arguments for boto3 (empty on the aws stack: use the user's own chain)."""
+        if self.stack is Stack.AWS:
+            return {}
+        return {"aws_access_key_id": self.access_key_id, "aws_secret_access_key": self.secret_access_key}
+
+    def with_stack(self, stack: Stack | str) -> "Settings":
+        return replace(self, stack=Stack(stack))
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a port number: set it to an integer such as {default}") from None
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (default: os.environ)."""
+    env = dict(os.environ if env is None else env)
+    state_dir = Path(env["CADABRA_STATE_DIR"]).resolve() if env.get("CADABRA_STATE_DIR") else PROJECT_ROOT / ".sandbox"
+    raw_stack = env.get("CADABRA_STACK") or _recorded_stack(state_dir / "stack") or Stack.EMBEDDED.value
+    try:
+        stack = Stack(raw_stack.lower())
+    except ValueError:
+        choices = ", ".join(s.value for s in Stack)
+        raise SettingsError(f"CADABRA_STACK={raw_stack!r} is not a stack: use one of {choices}") from None
+    defaults = Ports()
+    ports = Ports(
+        aws=_int(env, "CADABRA_AWS_PORT", defaults.aws),
+        opensearch=_int(env, "CADABRA_OPENSEARCH_PORT", defaults.opensearch),
+        postgres=_int(env, "CADABRA_POSTGRES_PORT", defaults.postgres),
+        console=_int(env, "CADABRA_CONSOLE_PORT", defaults.console),
+    )
+    host = env.get("CADABRA_HOST") or "127.0.0.1"
+    hosts = Hosts(
+        aws=env.get("CADABRA_AWS_HOST") or host,
+        opensearch=env.get("CADABRA_OPENSEARCH_HOST") or host,
+        postgres=env.get("CADABRA_POSTGRES_HOST") or host,
+        console=host,
+    )
+    return Settings(
+        stack=stack,
+        hosts=hosts,
+        console_bind=env.get("CADABRA_CONSOLE_BIND") or "127.0.0.1",
+        region=env.get("CADABRA_REGION") or "us-east-1",
+        ports=ports,
+        state_dir=state_dir,
+    )
+
+
+def _recorded_stack(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return load()
+
+
+def docker_engine_answers() -> bool:
+    """True when a Docker engine answers `docker info` (used by `cadabra up` to pick a stack)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("docker") is None:
+        return False
+    try:
+        done = subprocess.run(["docker", "info"], capture_output=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+def explicit_stack() -> str | None:
+    """The stack the user asked for with CADABRA_STACK/STACK, if any."""
+    return os.environ.get("CADABRA_STACK") or None
+
+
+def configure_moto(settings: Settings) -> None:
+    """moto answers for the stack's account (000000000000, as LocalStack) rather than its default."""
+    os.environ["MOTO_ACCOUNT_ID"] = settings.account_id
+
+
+def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """Environment for a child process that should see the same settings (keeps PATH etc.)."""
+    env = dict(os.environ)
+    env.update(
+        CADABRA_STACK=settings.stack.value,
+        CADABRA_STATE_DIR=str(settings.state_dir),
+        CADABRA_AWS_PORT=str(settings.ports.aws),
+        CADABRA_OPENSEARCH_PORT=str(settings.ports.opensearch),
+        CADABRA_POSTGRES_PORT=str(settings.ports.postgres),
+        CADABRA_CONSOLE_PORT=str(settings.ports.console),
+        CADABRA_REGION=settings.region,
+    )
+    env.update(extra)
+    return env

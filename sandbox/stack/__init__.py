@@ -1,0 +1,1 @@
+"""The embedded stack: preflight checks, components, the supervisor process, health."""

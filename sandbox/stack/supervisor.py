@@ -1,0 +1,125 @@
+"""The embedded stack's supervisor: one background process that owns every component.
+
+Started by `cadabra up` (`python -m sandbox.stack.supervisor`), it runs localcloud (moto and the
+data-plane extensions) in its own process, osmem-server and PostgreSQL as children, and the console
+on a thread. SIGTERM or SIGINT stops everything it started, in reverse order, by PID.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any, Callable
+
+from sandbox.settings import Settings, get_settings
+
+log = logging.getLogger("cadabra.supervisor")
+
+
+class Supervisor:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.stop_requested = threading.Event()
+        self._stoppers: list[tuple[str, Callable[[], None]]] = []
+        self.localcloud: Any = None
+
+    def _started(self, name: str, stop: Callable[[], None]) -> None:
+        self._stoppers.append((name, stop))
+        log.info("%s started", name)
+
+    def start(self) -> None:
+        from sandbox.localcloud.server import LocalCloud
+        from sandbox.stack.postgres import Postgres
+        from sandbox.stack.search import SearchServer
+
+        search = SearchServer(self.settings)
+        search.start()
+        self._started("opensearch", search.stop)
+
+        self.localcloud = LocalCloud(self.settings).start()
+        self._started("localcloud", self.localcloud.stop)
+
+        postgres = Postgres(self.settings)
+        postgres.start()
+        self._started("postgres", postgres.stop)
+
+        self._start_console()
+
+    def _start_console(self) -> None:
+        import uvicorn
+
+        from sandbox.console.app import create_app
+
+        app = create_app(self.settings, runtime=self.localcloud.runtime)
+        config = uvicorn.Config(
+            app,
+            host=self.settings.console_bind,
+            port=self.settings.ports.console,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]  # the supervisor owns signals
+        thread = threading.Thread(target=server.run, name="console", daemon=True)
+        thread.start()
+
+        def stop() -> None:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+        self._started("console", stop)
+
+    def stop(self) -> None:
+        while self._stoppers:
+            name, stop = self._stoppers.pop()
+            try:
+                stop()
+                log.info("%s stopped", name)
+            except Exception:
+                log.exception("stopping %s failed", name)
+
+
+def main() -> int:
+    settings = get_settings()
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[logging.FileHandler(settings.log_dir / "supervisor.log")],
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    supervisor = Supervisor(settings)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %s: stopping", signum)
+        supervisor.stop_requested.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    settings.pid_file.write_text(str(os.getpid()))
+    try:
+        supervisor.start()
+        log.info("all components started")
+        while not supervisor.stop_requested.wait(1.0):
+            pass
+        return 0
+    except Exception as exc:
+        log.exception("start failed: %s", exc)
+        print(f"supervisor: start failed: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        supervisor.stop()
+        try:
+            if settings.pid_file.read_text().strip() == str(os.getpid()):
+                settings.pid_file.unlink()
+        except OSError:
+            pass
+        log.info("supervisor exited")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""Shared fixtures: the free-port in-process localcloud for fast module tests."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from typing import Iterator
+
+import pytest
+
+from sandbox.settings import Ports, Settings, load
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def isolated_settings(tmp_path) -> Settings:
+    """Settings on free ports with a private state dir: never touches a developer's stack."""
+    base = load({"CADABRA_STATE_DIR": str(tmp_path / "state")})
+    ports = Ports(aws=free_port(), opensearch=free_port(), postgres=free_port(), console=free_port())
+    return replace(base, ports=ports)
+
+
+@pytest.fixture
+def localcloud(isolated_settings) -> Iterator["object"]:
+    """moto + all localcloud extensions in this process, on a free port (fast; no other servers)."""
+    from sandbox.localcloud.server import LocalCloud
+
+    cloud = LocalCloud(isolated_settings).start()
+    try:
+        yield cloud
+    finally:
+        cloud.stop()
