@@ -35,3 +35,27 @@ def localcloud(isolated_settings) -> Iterator["object"]:
         yield cloud
     finally:
         cloud.stop()
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Settings]:
+    """The embedded stack on the configured ports, deployed; started once per session if not already up.
+
+    A stack the developer already runs is reused and left running; one this fixture started is stopped.
+    """
+    from sandbox.deploy import deploy
+    from sandbox.settings import get_settings
+    from sandbox.stack import embedded, health
+
+    settings = get_settings()
+    if settings.stack.value != "embedded":
+        pytest.skip(f"the end-to-end tests run on the embedded stack, not {settings.stack.value}")
+    started = False
+    if not all(c["healthy"] for c in health.components(settings).values()):
+        started = embedded.up(settings)
+    try:
+        deploy(settings)
+        yield settings
+    finally:
+        if started:
+            embedded.down(settings)

@@ -62,9 +62,9 @@ def preflight(settings: Settings) -> None:
                 f"or pick another port with {PORT_SETTINGS[name]}=<port>"
             )
     try:
-        from sandbox.stack.postgres import find_binaries
+        from sandbox.stack.postgres import Postgres
 
-        find_binaries()
+        Postgres(settings).check_reachable()
     except StackError as exc:
         problems.append(str(exc))
     if not _java_available():

@@ -96,6 +96,18 @@ class Postgres:
             # the postgres user must be able to reach the state dir
             self.settings.state_dir.chmod(0o755)
 
+    def check_reachable(self) -> None:
+        """As root the server runs as `postgres`, who must be able to enter the state dir."""
+        if os.geteuid() != 0:
+            return
+        self.settings.state_dir.mkdir(parents=True, exist_ok=True)
+        probe = subprocess.run(_as_postgres_user() + ["test", "-x", str(self.settings.state_dir)])
+        if probe.returncode != 0:
+            raise StackError(
+                f"the `postgres` system user cannot enter {self.settings.state_dir} (a parent folder is private): "
+                "make its parents world-traversable (chmod o+x) or set CADABRA_STATE_DIR to such a folder"
+            )
+
     def initialised(self) -> bool:
         return (self.data_dir / "PG_VERSION").exists()
 

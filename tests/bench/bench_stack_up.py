@@ -1,0 +1,56 @@
+"""How long `cadabra up` takes until every component is healthy (goal: <= 10 s once the venv exists).
+
+Runs on private free ports and a private state dir, so it never touches a running stack.
+Measures a cold start (fresh state dir: initdb included) and warm starts (data dir exists).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tests.conftest import free_port
+
+GOAL_S = 10.0
+
+
+def run(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "sandbox.cli", *args], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"cadabra {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    root = Path(tempfile.mkdtemp(prefix="cadabra-bench-"))
+    root.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CADABRA_")}
+    env.update(CADABRA_STATE_DIR=str(root / "state"), CADABRA_STACK="embedded",
+               CADABRA_AWS_PORT=str(free_port()), CADABRA_OPENSEARCH_PORT=str(free_port()),
+               CADABRA_POSTGRES_PORT=str(free_port()), CADABRA_CONSOLE_PORT=str(free_port()))
+    try:
+        cold = run(env, "up")
+        down = run(env, "down")
+        warm = []
+        for _ in range(3):
+            warm.append(run(env, "up"))
+            run(env, "down")
+    finally:
+        subprocess.run([sys.executable, "-m", "sandbox.cli", "down"], env=env, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+    p50 = statistics.median(warm)
+    print(f"cadabra up (cold, incl. initdb + deploy): {cold:.2f} s")
+    print(f"cadabra up (warm, incl. deploy), median of 3: {p50:.2f} s  (goal <= {GOAL_S:.0f} s: "
+          f"{'met' if p50 <= GOAL_S else 'NOT met'}, {p50 / GOAL_S:.0%} of the budget)")
+    print(f"cadabra down: {down:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
