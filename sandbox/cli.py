@@ -45,12 +45,12 @@ def _settings() -> Settings:
         raise  # unreachable
 
 
-def _chosen_stack(stack: Optional[str]) -> Settings:
-    """The stack `up`/`demo` should start: --stack, then STACK/CADABRA_STACK, then Docker if it answers."""
+def _chosen_stack(stack: Optional[str], prefer_docker: bool = True) -> Settings:
+    """The stack to start: --stack, then STACK/CADABRA_STACK, then (for `up`) Docker if it answers."""
     settings = _settings()
     wanted = stack or explicit_stack()
     if wanted is None:
-        wanted = Stack.DOCKER.value if docker_engine_answers() else Stack.EMBEDDED.value
+        wanted = Stack.DOCKER.value if prefer_docker and docker_engine_answers() else Stack.EMBEDDED.value
     try:
         return settings.with_stack(wanted.lower())
     except ValueError:
@@ -191,7 +191,7 @@ def demo(stack: Optional[str] = typer.Option(None, help="embedded (default) or d
     from sandbox.stack import health
 
     if not all(c["healthy"] for c in health.components(settings).values()) or stack:
-        settings = _chosen_stack(stack)
+        settings = _chosen_stack(stack, prefer_docker=False)  # the demo's default is the embedded stack
         _start(settings, deploy_after=True)
     else:
         _deploy(settings)

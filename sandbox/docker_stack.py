@@ -28,6 +28,7 @@ from typing import Any, Callable, Mapping
 import yaml
 
 from sandbox.settings import PROJECT_ROOT, Settings, subprocess_env
+from sandbox.stack.errors import StackError
 
 PROJECT_NAME = "cadabra"  # the compose file's top-level `name`
 WAIT_TIMEOUT_SECONDS = 900  # first start pulls and builds images; later starts take a minute
@@ -42,7 +43,7 @@ SDK_MISSING = "Python package `docker` not installed: pip install '.[docker]' or
 Progress = Callable[[str], None]
 
 
-class DockerStackError(RuntimeError):
+class DockerStackError(StackError):
     """The Docker stack cannot be driven; the message names the fix."""
 
 
@@ -125,14 +126,29 @@ def _run(command: list[str], env: Mapping[str, str], progress: Progress | None) 
         )
 
 
-def up(settings: Settings, progress: Progress | None = None, env: Mapping[str, str] | None = None) -> None:
-    """Start the Docker stack and wait until every service is healthy."""
+def up(settings: Settings, progress: Progress | None = None, env: Mapping[str, str] | None = None) -> bool:
+    """Start the Docker stack and wait until every service is healthy.
+
+    Returns False when it was already up and healthy (nothing started), True when it started it.
+    """
     env = docker_env(settings) if env is None else env
-    engine_client(env).close()
+    client = engine_client(env)
+    try:
+        current = status(settings, client=client)
+    finally:
+        client.close()
+    if all(entry["healthy"] for entry in current.values()):
+        if progress is not None:
+            progress("the docker stack is already up")
+        return False
     _check_compose(env)
+    # Recorded before starting, so `cadabra down` finds a half-started stack too.
+    settings.stack_file.parent.mkdir(parents=True, exist_ok=True)
+    settings.stack_file.write_text(settings.stack.value)
     if progress is not None:
-        progress(f"starting {', '.join(services())} (docker compose; first start builds images)")
+        progress(f"starting {', '.join(services())} (docker compose; the first start builds images)")
     _run(up_command(), env, progress)
+    return True
 
 
 def down(settings: Settings, remove_volumes: bool = False, env: Mapping[str, str] | None = None) -> None:
@@ -141,6 +157,7 @@ def down(settings: Settings, remove_volumes: bool = False, env: Mapping[str, str
     engine_client(env).close()
     _check_compose(env)
     _run(down_command(remove_volumes), env, None)
+    settings.stack_file.unlink(missing_ok=True)
 
 
 def status(settings: Settings, client: Any = None, env: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
@@ -156,7 +173,9 @@ def status(settings: Settings, client: Any = None, env: Mapping[str, str] | None
             client = engine_client(docker_env(settings) if env is None else env)
         except DockerStackError as err:
             return {name: {"healthy": False, "state": "unknown", "error": str(err)} for name in names}
-    containers = client.containers.list(all=True, filters={"label": f"com.docker.compose.project={PROJECT_NAME}"})
+    containers = client.containers.list(
+        all=True, filters={"label": f"com.docker.compose.project={PROJECT_NAME}"}, ignore_removed=True
+    )
     by_service = {c.labels.get("com.docker.compose.service"): c for c in containers}
     report: dict[str, dict[str, Any]] = {}
     for name in names:

@@ -13,6 +13,8 @@ Environment variables (all optional):
   CADABRA_STATE_DIR        where the embedded stack keeps data, logs and PIDs (default: <repo>/.sandbox)
   CADABRA_AWS_PORT, CADABRA_OPENSEARCH_PORT, CADABRA_POSTGRES_PORT, CADABRA_CONSOLE_PORT
   CADABRA_REGION           default us-east-1
+  CADABRA_ORDERS_SHARDS    shards of the CadabraOrders stream (default 2)
+  CADABRA_SPARK_MASTER     Spark master URL (default local[2]; the Docker stack sets spark://spark-master:7077)
   CADABRA_HOST             host of the stack's endpoints (default 127.0.0.1)
   CADABRA_CONSOLE_BIND     address the console listens on (default 127.0.0.1; only the container sets it)
   CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST
@@ -91,6 +93,8 @@ class Settings:
     ports: Ports = field(default_factory=Ports)
     names: Names = field(default_factory=Names)
     state_dir: Path = PROJECT_ROOT / ".sandbox"
+    orders_shards: int = 2
+    spark_master: str = "local[2]"
     postgres_db: str = "dev"
     postgres_user: str = "cadabra"
     postgres_password: str = "cadabra"
@@ -155,7 +159,7 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a port number: set it to an integer such as {default}") from None
+        raise SettingsError(f"{name}={raw!r} is not a number: set it to an integer such as {default}") from None
 
 
 def load(env: dict[str, str] | None = None) -> Settings:
@@ -186,6 +190,8 @@ def load(env: dict[str, str] | None = None) -> Settings:
         stack=stack,
         hosts=hosts,
         console_bind=env.get("CADABRA_CONSOLE_BIND") or "127.0.0.1",
+        orders_shards=_int(env, "CADABRA_ORDERS_SHARDS", 2),
+        spark_master=env.get("CADABRA_SPARK_MASTER") or "local[2]",
         region=env.get("CADABRA_REGION") or "us-east-1",
         ports=ports,
         state_dir=state_dir,
