@@ -52,3 +52,9 @@ def body(priority: int = 100) -> dict[str, Any]:
         "template": {"settings": copy.deepcopy(SETTINGS), "mappings": copy.deepcopy(MAPPINGS)},
         "_meta": {"description": "Cadabra pipeline 4: Apache access logs as JSON (LogTransform)"},
     }
+
+
+# The Kibana/OpenSearch Dashboards index pattern of the case study (`weblogs*` on @timestamp), as
+# the body of `POST /api/saved_objects/index-pattern/weblogs` on Dashboards (Docker stack only: the
+# embedded stack has no Dashboards; the console shows search.top() instead).
+DASHBOARDS_INDEX_PATTERN: dict[str, Any] = {"attributes": {"title": "weblogs*", "timeFieldName": "@timestamp"}}
