@@ -47,11 +47,20 @@ def stack() -> Iterator[Settings]:
     from sandbox.settings import get_settings
     from sandbox.stack import embedded, health
 
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     settings = get_settings()
     if settings.stack.value != "embedded":
         pytest.skip(f"the end-to-end tests run on the embedded stack, not {settings.stack.value}")
     started = False
+    state_root: Path | None = None
     if not all(c["healthy"] for c in health.components(settings).values()):
+        # a private, world-traversable state dir: the `postgres` user must reach it when tests run as root
+        state_root = Path(tempfile.mkdtemp(prefix="cadabra-tests-"))
+        state_root.chmod(0o755)
+        settings = replace(settings, state_dir=state_root / "state")
         started = embedded.up(settings)
     try:
         deploy(settings)
@@ -59,3 +68,5 @@ def stack() -> Iterator[Settings]:
     finally:
         if started:
             embedded.down(settings)
+        if state_root is not None:
+            shutil.rmtree(state_root, ignore_errors=True)

@@ -654,3 +654,49 @@ def _resolve_deep(ctx: Context, value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_resolve_deep(ctx, v) for v in value]
     return ctx.resolve(value)
+
+
+@dataclass(frozen=True)
+class IndexTemplate(Resource):
+    """An OpenSearch composable index template on the stack's search endpoint (`body` is the template)."""
+
+    name: str
+    body: dict[str, Any] = field(default_factory=dict, hash=False)
+    kind: ClassVar[str] = "index-template"
+    order: ClassVar[int] = 10
+
+    def _client(self, ctx: Context) -> Any:
+        from opensearchpy import OpenSearch
+
+        return OpenSearch(hosts=[ctx.settings.opensearch_url], timeout=10)
+
+    def apply(self, ctx: Context) -> Outcome:
+        from opensearchpy.exceptions import NotFoundError
+
+        client = self._client(ctx)
+        try:
+            current = client.indices.get_index_template(name=self.name)["index_templates"][0]["index_template"]
+        except NotFoundError:
+            current = None
+        if current is not None and all(_canonical(current.get(k)) == _canonical(v) for k, v in self.body.items()):
+            return Outcome.UNCHANGED
+        client.indices.put_index_template(name=self.name, body=self.body)
+        return Outcome.CREATED if current is None else Outcome.UPDATED
+
+    def destroy(self, ctx: Context) -> Outcome:
+        from opensearchpy.exceptions import NotFoundError
+
+        try:
+            self._client(ctx).indices.delete_index_template(name=self.name)
+            return Outcome.DELETED
+        except NotFoundError:
+            return Outcome.ABSENT
+
+
+def _canonical(value: Any) -> Any:
+    """Compare templates as OpenSearch returns them: it answers numbers and booleans in settings as strings."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return str(value).lower() if isinstance(value, bool) else str(value)

@@ -40,7 +40,7 @@ def test_a_recorded_stack_is_used_when_none_is_asked_for(tmp_path):
 @pytest.mark.parametrize(
     "env, fragment",
     [({"CADABRA_STACK": "kubernetes"}, "use one of embedded, docker, aws"),
-     ({"CADABRA_AWS_PORT": "four"}, "CADABRA_AWS_PORT='four' is not a port number")],
+     ({"CADABRA_AWS_PORT": "four"}, "CADABRA_AWS_PORT='four' is not a number")],
 )
 def test_bad_values_name_the_fix(tmp_path, env, fragment):
     with pytest.raises(SettingsError, match=fragment):
