@@ -253,7 +253,7 @@ def _cell(value: Any) -> str:
 @esm_app.command("list")
 def esm_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """State, last result and iterator age per shard of every event source mapping."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/esm"), "event source mappings", as_json)
+    _print_rows(_console_json(_settings(), "/api/localcloud/kinesis_esm"), "event source mappings", as_json)
 
 
 @firehose_app.command("list")

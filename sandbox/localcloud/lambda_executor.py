@@ -162,7 +162,7 @@ class _Worker:
         self.config = config
         self.log_stream = log_stream
         self.invocations = 0
-        self.init_duration_ms: float | None = None  # set until the first invocation reports it
+        self.init_duration_ms: float | None = None  # spawn + handler import, reported once as Init Duration
         self.init_log = ""
         self.init_error: bytes | None = None
         self._leftover = bytearray()
@@ -525,7 +525,7 @@ class LambdaExecutor:
         code_root = self.code_root
         if code_root.exists():
             shutil.rmtree(code_root, ignore_errors=True)  # code of a previous run: moto forgot it
-        code_root.mkdir(parents=True, exist_ok=True)
+        code_root.mkdir(parents=True, exist_ok=True, mode=0o700)  # the handlers' code, private to this user
         self._logs = _LogSink()
         self._async_pool = ThreadPoolExecutor(max_workers=ASYNC_CONCURRENCY, thread_name_prefix="lambda-async")
         self._async_thread = threading.Thread(target=self._async_loop, name="lambda-async-scheduler", daemon=True)
@@ -625,14 +625,24 @@ class LambdaExecutor:
         )
 
     def _invoke_from_moto(self, fn: Any, body: Any, request_headers: Any, response_headers: dict[str, Any]) -> bytes:
-        kind = InvocationType(_header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse")
+        raw_kind = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
+        try:
+            kind = InvocationType(raw_kind)
+        except ValueError:
+            from moto.awslambda.exceptions import LambdaClientError
+
+            choices = ", ".join(t.value for t in InvocationType)
+            raise LambdaClientError("InvalidParameterValueException", f"InvocationType {raw_kind!r}: use one of {choices}") from None
+        qualifier = _requested_qualifier()
+        if qualifier:
+            fn = _function_version(fn, qualifier)
         config = FunctionConfig.of(fn)
         response_headers["x-amz-executed-version"] = config.version
         if kind is InvocationType.DRY_RUN:
             return b""
         payload = _normalise_payload(body)
         request_id = str(uuid.uuid4())
-        invoked_arn = config.function_arn
+        invoked_arn = (_unqualified_arn(config) + f":{qualifier}") if qualifier else config.function_arn
         if kind is InvocationType.EVENT:
             self._enqueue(fn, payload, invoked_arn, request_id)
             return b""
@@ -654,6 +664,9 @@ class LambdaExecutor:
 
         pool = self._pool(config)
         worker = pool.acquire()
+        if worker is not None and not worker.alive():  # died while idle (killed, OOM): start afresh
+            worker.close()
+            worker = None
         cold: _Worker | None = None
         reusable = False
         try:
@@ -936,6 +949,30 @@ def _normalise_payload(body: Any) -> bytes:
 
         raise LambdaClientError("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from None
     return raw
+
+
+def _requested_qualifier() -> str | None:
+    """The Invoke API's ``Qualifier`` query parameter of the HTTP request being served, if any.
+
+    moto 5.2.5's ``LambdaResponse.invoke`` reads ``qualifier`` while boto3 sends ``Qualifier``, so
+    it always runs $LATEST; the hook reads the parameter from the Flask request moto serves.
+    """
+    try:
+        from flask import has_request_context, request
+    except ImportError:
+        return None
+    if not has_request_context():
+        return None
+    return request.args.get("Qualifier") or None
+
+
+def _function_version(fn: Any, qualifier: str) -> Any:
+    """The version or alias ``qualifier`` of the function ``fn`` (moto resolved $LATEST)."""
+    from moto.awslambda.models import lambda_backends
+
+    if qualifier == str(fn.version):
+        return fn
+    return lambda_backends[fn.account_id][fn.region].get_function(fn.function_name, qualifier)
 
 
 def _unqualified_arn(config: FunctionConfig) -> str:

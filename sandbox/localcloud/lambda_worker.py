@@ -29,7 +29,6 @@ import importlib
 import json
 import logging
 import os
-import resource
 import struct
 import sys
 import time
@@ -121,14 +120,25 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-def _error_doc(exc: BaseException, error_type: str | None = None, message: str | None = None) -> dict[str, Any]:
-    frames = traceback.extract_tb(exc.__traceback__)
-    return {
+def _error_doc(exc: BaseException | None, error_type: str | None = None, message: str | None = None) -> dict[str, Any]:
+    """The runtime's error document; the trace starts in the user's code (no runtime frames)."""
+    frames = [
+        frame
+        for frame in traceback.extract_tb(exc.__traceback__ if exc is not None else None)
+        if frame.filename != __file__ and not _is_import_machinery(frame.filename)
+    ]
+    doc: dict[str, Any] = {
         "errorMessage": str(exc) if message is None else message,
         "errorType": error_type or type(exc).__name__,
-        "requestId": _current_request_id,
-        "stackTrace": [line for line in traceback.format_list(frames)],
     }
+    if _current_request_id:
+        doc["requestId"] = _current_request_id
+    doc["stackTrace"] = traceback.format_list(frames)
+    return doc
+
+
+def _is_import_machinery(filename: str) -> bool:
+    return filename.startswith("<frozen importlib") or filename == importlib.__file__
 
 
 def _log_error(doc: dict[str, Any], exc: BaseException) -> None:
@@ -177,8 +187,21 @@ def _finish(resp_fd: int, token: str, status: str, body: bytes) -> None:
         write_all(1, END_MARKER + token.encode() + b"\n")
     except OSError:  # the handler closed or replaced fd 1: the executor stops waiting for the marker
         marker = False
-    max_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    max_memory_mb = _memory_used_mb()
     write_all(resp_fd, encode_frame({"status": status, "marker": marker, "max_memory_mb": max_memory_mb}, body))
+
+
+def _memory_used_mb() -> int:
+    """Resident memory now (ru_maxrss would count the executor's pages inherited at fork)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            resident_pages = int(statm.read().split()[1])
+        return resident_pages * _PAGE_SIZE // (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _invoke(handler: Callable[[Any, Any], Any], meta: dict[str, Any], body: bytes) -> tuple[str, bytes]:
@@ -215,7 +238,8 @@ def main(argv: list[str]) -> int:
     try:
         handler = _load_handler(os.environ["_HANDLER"])
     except _InitError as exc:
-        doc = _error_doc(exc.cause or exc, exc.error_type, str(exc))
+        traced = exc.cause if isinstance(exc.cause, SyntaxError) else None  # AWS shows no trace for import errors
+        doc = _error_doc(traced, exc.error_type, str(exc))
         _log_error(doc, exc)
         _finish(resp_fd, INIT_TOKEN, "error", json.dumps(doc).encode())
         return 0

@@ -1,0 +1,93 @@
+"""Benchmark the Lambda executor's hot path with a no-op handler (prints numbers; not a timed test).
+
+- internal invoke: ``runtime.invoke`` as the Kinesis event source mapping calls it (target p50 <= 5 ms)
+- Invoke API: boto3 ``invoke`` round trip to localcloud, warm (target p50 <= 15 ms)
+
+Run: ``.venv/bin/python tests/bench/bench_lambda.py [--calls 500]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import socket
+import statistics
+import tempfile
+import time
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+from sandbox.aws import client
+from sandbox.localcloud.server import LocalCloud
+from sandbox.settings import Ports, load
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _percentiles(samples_ms: list[float]) -> str:
+    ordered = sorted(samples_ms)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return (
+        f"p50 {statistics.median(ordered):6.2f} ms  p90 {pick(0.90):6.2f} ms  "
+        f"p99 {pick(0.99):6.2f} ms  max {ordered[-1]:6.2f} ms  (n={len(ordered)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=500)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as state:
+        base = load({"CADABRA_STATE_DIR": str(Path(state) / "state")})
+        ports = Ports(aws=_free_port(), opensearch=_free_port(), postgres=_free_port(), console=_free_port())
+        settings = replace(base, ports=ports)
+        cloud = LocalCloud(settings, modules=["sandbox.localcloud.lambda_executor"]).start()
+        try:
+            iam, lam = client("iam", settings), client("lambda", settings)
+            role = iam.create_role(RoleName="bench-lambda-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+            code = io.BytesIO()
+            with zipfile.ZipFile(code, "w") as archive:
+                archive.writestr("noop.py", "def handler(event, context):\n    return {'ok': True}\n")
+            lam.create_function(
+                FunctionName="bench-noop",
+                Runtime="python3.11",
+                Role=role,
+                Handler="noop.handler",
+                Code={"ZipFile": code.getvalue()},
+            )
+
+            started = time.perf_counter()
+            cloud.runtime.invoke("bench-noop", b"{}")
+            print(f"cold start (spawn + init + first invoke): {(time.perf_counter() - started) * 1000:.1f} ms")
+
+            payload = b'{"Records": [{"kinesis": {"data": "eyJvcmRlciI6IDF9"}}]}'
+            internal: list[float] = []
+            for _ in range(args.calls):
+                started = time.perf_counter()
+                result = cloud.runtime.invoke("bench-noop", payload)
+                internal.append((time.perf_counter() - started) * 1000)
+                assert result.ok, result.payload
+            print(f"internal invoke (runtime.invoke):  {_percentiles(internal)}")
+
+            api: list[float] = []
+            for _ in range(min(50, args.calls)):  # warm the HTTP connection pool
+                lam.invoke(FunctionName="bench-noop", Payload=payload)
+            for _ in range(args.calls):
+                started = time.perf_counter()
+                response = lam.invoke(FunctionName="bench-noop", Payload=payload)
+                response["Payload"].read()
+                api.append((time.perf_counter() - started) * 1000)
+            print(f"Invoke API round trip (boto3):     {_percentiles(api)}")
+            print(cloud.runtime.extensions["lambda"].describe())
+        finally:
+            cloud.stop()
+
+
+if __name__ == "__main__":
+    main()
