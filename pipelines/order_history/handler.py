@@ -10,11 +10,11 @@ This file is bundled alone into the function's zip: it uses the standard library
 
 Every record ends in exactly one of these outcomes, counted in the returned and logged summary:
 - written: one item per order line, key (CustomerID, OrderID); rewriting it is idempotent;
-- anonymous: CustomerID blank or null (a guest checkout, 25% of the source): there is no order
-  history to file it under, so it is skipped on purpose (the stream's other consumers still see it);
-- dead-lettered: a record that can never succeed (not JSON, CustomerID missing or not a positive
-  integer, unparseable numbers or date...) goes to the SQS DLQ with the original data, the reason
-  and the sequence number; it never fails the batch;
+- dead-lettered: a record that can never succeed (not JSON, CustomerID missing, blank or not a
+  positive integer, unparseable numbers or date...) goes to the SQS DLQ with the original data, the
+  reason and the sequence number; it never fails the batch. Guest checkouts (blank CustomerID, 25%
+  of the source) land there as kind `no-customer`: the table is filed by customer, and nothing
+  the stream delivered is dropped without a trace (the stream's other consumers still see them);
 - failed: a transient error (throttling, 5xx, UnprocessedItems left after retries, DLQ send
   failure) reports the record in `batchItemFailures` so the mapping retries from there.
 
@@ -46,7 +46,7 @@ DLQ_DATA_LIMIT = 96 * 1024  # keep a dead letter well under SQS's message size l
 
 # StockCodes that are not products: postage, discounts, manual lines, fees, samples, adjustments.
 NON_PRODUCT_CODES = frozenset(
-    {"POST", "DOT", "M", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B", "m"}
+    {"POST", "DOT", "M", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B"}
 )
 
 TRANSIENT_ERROR_CODES = frozenset(
@@ -145,8 +145,8 @@ def decode_data(data: str) -> dict[str, Any]:
     return value
 
 
-def parse_order(obj: dict[str, Any]) -> OrderLine | None:
-    """Validate one order object. None for an anonymous line (blank CustomerID); InvalidRecord if bad."""
+def parse_order(obj: dict[str, Any]) -> OrderLine:
+    """Validate one order object; InvalidRecord (with a kind and a reason) if it can never be stored."""
     if "CustomerID" in obj:
         raw_customer = obj["CustomerID"]
     elif "Customer" in obj:  # the course's Kinesis Agent configuration named the field Customer
@@ -154,7 +154,9 @@ def parse_order(obj: dict[str, Any]) -> OrderLine | None:
     else:
         raise InvalidRecord("missing-customer", "CustomerID is missing (neither CustomerID nor Customer is present)")
     if raw_customer is None or (isinstance(raw_customer, str) and not raw_customer.strip()):
-        return None
+        raise InvalidRecord(
+            "no-customer", "CustomerID is blank (a guest checkout): the order history is filed by customer"
+        )
     customer_id = parse_customer_id(raw_customer)
     invoice_no = _required_text(obj, "InvoiceNo")
     stock_code = _required_text(obj, "StockCode")
@@ -172,7 +174,8 @@ def parse_order(obj: dict[str, Any]) -> OrderLine | None:
         order_id = f"{invoice_no}-{stock_code}-{line_no}"
     else:
         fingerprint = "\x1f".join(
-            [invoice_no, stock_code, description, str(quantity), _number(unit_price), order_date, country, str(customer_id)]
+            [invoice_no, stock_code, description, str(quantity), _number(unit_price), order_date, country,
+             str(customer_id)]
         )
         order_id = f"{invoice_no}-{stock_code}-h{hashlib.sha256(fingerprint.encode()).hexdigest()[:10]}"
     return OrderLine(
@@ -288,7 +291,6 @@ class BatchSummary:
 
     records: int = 0
     written: int = 0
-    anonymous: int = 0
     cancellations: int = 0
     collapsed: int = 0  # the same OrderID twice in one batch (a producer retry): written once
     dead_lettered: int = 0
@@ -300,7 +302,6 @@ class BatchSummary:
         return {
             "records": self.records,
             "written": self.written,
-            "anonymous": self.anonymous,
             "cancellations": self.cancellations,
             "collapsed": self.collapsed,
             "dead_lettered": self.dead_lettered,
@@ -352,9 +353,6 @@ def process(
             line = parse_order(decode_data(kinesis.get("data", "")))
         except InvalidRecord as exc:
             dead.append(_DeadLetter(sequence, exc.kind, str(exc), record))
-            continue
-        if line is None:
-            summary.anonymous += 1
             continue
         key = (line.customer_id, line.order_id)
         if key in items:
@@ -415,7 +413,9 @@ def _is_transient(exc: Exception) -> bool:
 class _Writer:
     """BatchWriteItem with UnprocessedItems retried under exponential back-off with jitter."""
 
-    def __init__(self, client: Any, table: str, max_attempts: int, base_delay: float, sleep: Callable, summary: BatchSummary):
+    def __init__(
+        self, client: Any, table: str, max_attempts: int, base_delay: float, sleep: Callable, summary: BatchSummary
+    ) -> None:
         self.client, self.table, self.max_attempts = client, table, max_attempts
         self.base_delay, self.sleep, self.summary = base_delay, sleep, summary
 
@@ -522,12 +522,14 @@ def _send_dead_letters(sqs: Any, dlq_url: str, dead: list[_DeadLetter], log: Cal
             response = sqs.send_message_batch(QueueUrl=dlq_url, Entries=entries)
         except (ClientError, BotoCoreError) as exc:
             undelivered.update(letter.sequence for _, letter, _ in batch)
-            log(json.dumps({"message": "ProcessOrders DLQ send failed; the records will be retried", "error": str(exc)}))
+            message = "ProcessOrders DLQ send failed; the records will be retried"
+            log(json.dumps({"message": message, "error": str(exc)}))
             continue
         failed_ids = {entry["Id"] for entry in response.get("Failed", [])}
         if failed_ids:
             codes = sorted({entry.get("Code", "?") for entry in response.get("Failed", [])})
-            log(json.dumps({"message": "ProcessOrders DLQ rejected entries; the records will be retried", "codes": codes}))
+            message = "ProcessOrders DLQ rejected entries; the records will be retried"
+            log(json.dumps({"message": message, "codes": codes}))
         undelivered.update(letter.sequence for entry_id, letter, _ in batch if entry_id in failed_ids)
     return undelivered
 
