@@ -28,13 +28,17 @@ def isolated_settings(tmp_path) -> Settings:
 @pytest.fixture
 def localcloud(isolated_settings) -> Iterator["object"]:
     """moto + all localcloud extensions in this process, on a free port (fast; no other servers)."""
+    from moto.moto_api._internal.models import moto_api_backend
+
     from sandbox.localcloud.server import LocalCloud
 
+    moto_api_backend.reset()  # moto keeps state per process, across server instances
     cloud = LocalCloud(isolated_settings).start()
     try:
         yield cloud
     finally:
         cloud.stop()
+        moto_api_backend.reset()
 
 
 @pytest.fixture(scope="session")
