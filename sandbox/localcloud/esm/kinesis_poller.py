@@ -8,7 +8,10 @@ so a batch is `limit` dictionary look-ups after the checkpoint: no scan, no per-
 is what keeps the poller within the throughput goal on two cores (GetRecords through HTTP would
 cost more than moto's own PutRecords).
 
-Known gap: moto copies a parent shard's records into its children on SplitShard/MergeShards, so
+Resharding: the reconciler starts a poller for every shard that appears, from its first record.
+Known gaps: moto routes PutRecord to the first shard whose hash range matches, closed parents
+included, so after SplitShard/UpdateShardCount new records keep landing in the parent (still
+polled, so nothing is lost); and moto copies a parent shard's records into its children on SplitShard/MergeShards, so
 after resharding records already delivered from a parent are delivered again from the child
 (at-least-once, which AWS also allows; AWS would not repeat them).
 """

@@ -132,6 +132,7 @@ class ShardStats:
     checkpoint: str = ""  # sequence number of the last record checkpointed
     iterator_age_ms: int = 0  # read time minus arrival of the last record read (AWS IteratorAge)
     records: int = 0  # records delivered successfully
+    batches: int = 0  # successful invocations
     failures: int = 0  # function calls that failed
     discarded: int = 0  # records given up (retries exhausted, too old)
     last_read_at: float = 0.0
@@ -147,6 +148,7 @@ class ShardStats:
             "iterator_age_ms": self.iterator_age_ms,
             "checkpoint": self.checkpoint,
             "records": self.records,
+            "batches": self.batches,
             "failures": self.failures,
             "discarded": self.discarded,
         }
