@@ -228,7 +228,7 @@ def _console_json(settings: Settings, path: str) -> Any:
         fail(f"the console at {settings.console_url} does not answer ({exc}): is the stack up? run `make up`")
 
 
-def _print_rows(rows: list[dict[str, Any]], title: str, as_json: bool) -> None:
+def _print_rows(rows: list[dict[str, Any]], title: str, as_json: bool, columns: list[str] | None = None) -> None:
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
         return
@@ -236,7 +236,7 @@ def _print_rows(rows: list[dict[str, Any]], title: str, as_json: bool) -> None:
         out.print(f"no {title}")
         return
     table = Table(title=title)
-    columns = list(dict.fromkeys(k for row in rows for k in row))
+    columns = columns or list(dict.fromkeys(k for row in rows for k in row))
     for column in columns:
         table.add_column(column)
     for row in rows:
@@ -253,19 +253,39 @@ def _cell(value: Any) -> str:
 @esm_app.command("list")
 def esm_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """State, last result and iterator age per shard of every event source mapping."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/kinesis_esm"), "event source mappings", as_json)
+    mappings = _console_json(_settings(), "/api/localcloud/kinesis_esm")
+    if as_json:
+        _print_rows(mappings, "event source mappings", True)
+        return
+    rows = [
+        {"function": m["function"].rsplit(":", 1)[-1], "source": m["source"].rsplit(":", 1)[-1], "state": m["state"],
+         "last result": m["last_result"], "shard": shard.get("shard_id", ""),
+         "iterator age ms": shard.get("iterator_age_ms"), "checkpoint": shard.get("checkpoint"),
+         "records": shard.get("records"), "failures": shard.get("failures"), "uuid": m["uuid"][:8]}
+        for m in mappings for shard in (m.get("shards") or [{}])
+    ]
+    _print_rows(rows, "event source mappings (one row per shard)", False)
 
 
 @firehose_app.command("list")
 def firehose_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Buffered bytes, last delivery and failures of every delivery stream."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/firehose"), "delivery streams", as_json)
+    _print_rows(_console_json(_settings(), "/api/localcloud/firehose"), "delivery streams", as_json,
+                columns=["name", "source", "destination", "buffered_records", "buffered_bytes", "last_delivery",
+                         "delivered_records", "failed_records", "dropped_records", "last_error"])
+
+
+@lambda_app.command("list")
+def lambda_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Warm workers, invocations, errors and cold starts of every function that has run."""
+    _print_rows(_console_json(_settings(), "/api/localcloud/lambda"), "functions that have run", as_json)
 
 
 @app.command()
 def inbox(as_json: bool = typer.Option(False, "--json")) -> None:
     """Email and SMS messages SNS delivered (recorded, not sent)."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/sns"), "messages in the inbox", as_json)
+    _print_rows(_console_json(_settings(), "/api/localcloud/sns"), "messages in the inbox", as_json,
+                columns=["time", "protocol", "endpoint", "subject", "message"])
 
 
 @lambda_app.command("logs")
