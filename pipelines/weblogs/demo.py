@@ -17,15 +17,25 @@ DEMO_BUFFER_SECONDS = 5
 
 
 def lower_buffering(settings: Settings, seconds: int = DEMO_BUFFER_SECONDS) -> None:
+    """Set both the destination's and the transform's buffer interval to `seconds`."""
     firehose = client("firehose", settings)
     description = firehose.describe_delivery_stream(DeliveryStreamName=settings.names.weblogs_firehose)[
         "DeliveryStreamDescription"]
     destination = description["Destinations"][0]
+    processing = destination["AmazonopensearchserviceDestinationDescription"]["ProcessingConfiguration"]
+    for processor in processing["Processors"]:
+        processor["Parameters"] = [
+            {**p, "ParameterValue": str(seconds)} if p["ParameterName"] == "BufferIntervalInSeconds" else p
+            for p in processor["Parameters"]
+        ]
     firehose.update_destination(
         DeliveryStreamName=settings.names.weblogs_firehose,
         CurrentDeliveryStreamVersionId=description["VersionId"],
         DestinationId=destination["DestinationId"],
-        AmazonopensearchserviceDestinationUpdate={"BufferingHints": {"IntervalInSeconds": seconds, "SizeInMBs": 5}},
+        AmazonopensearchserviceDestinationUpdate={
+            "BufferingHints": {"IntervalInSeconds": seconds, "SizeInMBs": 5},
+            "ProcessingConfiguration": processing,
+        },
     )
 
 

@@ -6,7 +6,6 @@ Measures a cold start (fresh state dir: initdb included) and warm starts (data d
 
 from __future__ import annotations
 
-import os
 import shutil
 import statistics
 import subprocess
@@ -15,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.bench._stack import stack_env
 
 GOAL_S = 10.0
 
@@ -31,10 +30,7 @@ def run(env: dict[str, str], *args: str) -> float:
 def main() -> None:
     root = Path(tempfile.mkdtemp(prefix="cadabra-bench-"))
     root.chmod(0o755)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CADABRA_")}
-    env.update(CADABRA_STATE_DIR=str(root / "state"), CADABRA_STACK="embedded",
-               CADABRA_AWS_PORT=str(free_port()), CADABRA_OPENSEARCH_PORT=str(free_port()),
-               CADABRA_POSTGRES_PORT=str(free_port()), CADABRA_CONSOLE_PORT=str(free_port()))
+    env = stack_env(root)
     try:
         cold = run(env, "up")
         down = run(env, "down")
