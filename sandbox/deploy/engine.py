@@ -68,7 +68,15 @@ def collect(names: list[str] | None = None) -> list[Resource]:
     if functions:
         role = Role("cadabra-lambda-role")
         resources.setdefault(role.key, role)
-    return sorted(resources.values(), key=lambda r: (r.order, r.kind, r.name))
+    return sorted(resources.values(), key=_order)
+
+
+def _chosen(names: list[str] | None, resources: list[Resource] | None) -> list[Resource]:
+    return collect(names) if resources is None else sorted(resources, key=_order)
+
+
+def _order(resource: Resource) -> tuple[int, str, str]:
+    return (resource.order, resource.kind, resource.name)
 
 
 def deploy(
@@ -80,8 +88,7 @@ def deploy(
     """Apply the pipelines' resources (or `resources`), dependencies first."""
     ctx = _Context(settings)
     report = DeployReport()
-    chosen = collect(names) if resources is None else sorted(resources, key=lambda r: (r.order, r.kind, r.name))
-    for resource in chosen:
+    for resource in _chosen(names, resources):
         try:
             outcome = resource.apply(ctx)
         except Exception as exc:
@@ -101,8 +108,7 @@ def destroy(
     """Remove the pipelines' resources (or `resources`), dependents first."""
     ctx = _Context(settings)
     report = DeployReport()
-    chosen = collect(names) if resources is None else sorted(resources, key=lambda r: (r.order, r.kind, r.name))
-    for resource in reversed(chosen):
+    for resource in reversed(_chosen(names, resources)):
         outcome = resource.destroy(ctx)
         report.outcomes.append((resource.kind, resource.name, outcome))
         if outcome is Outcome.DELETED:
