@@ -38,7 +38,7 @@ def register(app: FastAPI, settings: Settings) -> None:
             '<form method="get"><label>CustomerID <input name="customer" value="{}" autofocus></label> '
             '<button>Show orders</button></form>'
         ).format(html.escape(customer or ""))
-        body = [form]
+        body = [form, _dead_letters(settings)]
         if not customer:
             try:
                 known = orders_app.known_customers(settings, limit=12)
@@ -67,3 +67,20 @@ def register(app: FastAPI, settings: Settings) -> None:
         if result.next_token:
             body.append(f'<p><a href="/orders?customer={result.customer_id}&next_token={html.escape(result.next_token)}">older →</a></p>')
         return page(f"Order history of {result.customer_id}", "".join(body))
+
+
+def _dead_letters(settings: Settings) -> str:
+    """How many rejected order lines wait in the DLQ (with their reasons, see README)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from sandbox.aws import client
+
+    sqs = client("sqs", settings)
+    try:
+        url = sqs.get_queue_url(QueueName=settings.names.orders_dlq)["QueueUrl"]
+        waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    except (ClientError, BotoCoreError) as exc:
+        return f"<p class='bad'>dead-letter queue unavailable: {html.escape(str(exc))}</p>"
+    count = waiting["Attributes"]["ApproximateNumberOfMessages"]
+    return (f"<p>Lines the pipeline could not store (guest checkouts, malformed records) wait in SQS "
+            f"<code>{html.escape(settings.names.orders_dlq)}</code>: <b>{html.escape(count)}</b></p>")
