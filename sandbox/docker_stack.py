@@ -8,7 +8,12 @@ image). This module only drives Docker Compose and reads container health:
   passes (https://docs.docker.com/reference/cli/docker/compose/up/);
 - `down` stops and removes the containers, keeping the named volumes unless asked;
 - `status` reads each container's health through the Docker SDK and LocalStack's own per-service
-  view from its health endpoint (https://docs.localstack.cloud/references/internal-endpoints/).
+  view from its health endpoint (https://docs.localstack.cloud/references/internal-endpoints/);
+- once the stack is healthy, `up` imports pipeline 4's OpenSearch Dashboards saved objects
+  (docker/opensearch-dashboards/weblogs.ndjson: index pattern `weblogs*`, visualizations, dashboard)
+  with the saved objects import API, overwriting earlier copies
+  (https://docs.opensearch.org/latest/dashboards/management/saved-objects/ and Kibana 7.10's
+  `POST /api/saved_objects/_import`, which Dashboards keeps).
 
 Known gap: no Docker engine runs on the development machines, so this module is checked by unit
 tests that need no engine (the error when none answers, the command lines) and by the static
@@ -22,6 +27,7 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -29,6 +35,7 @@ import yaml
 
 from sandbox.settings import PROJECT_ROOT, Settings, subprocess_env
 from sandbox.stack.errors import StackError
+from sandbox.waiting import WaitTimeout, wait_until
 
 PROJECT_NAME = "cadabra"  # the compose file's top-level `name`
 WAIT_TIMEOUT_SECONDS = 900  # first start pulls and builds images; later starts take a minute
@@ -39,6 +46,12 @@ COMPOSE_MISSING = (
     "(docker-compose-plugin) or use STACK=embedded"
 )
 SDK_MISSING = "Python package `docker` not installed: pip install '.[docker]' or use STACK=embedded"
+
+DASHBOARDS_SERVICE = "opensearch-dashboards"
+DASHBOARDS_CONTAINER_PORT = 5601
+SAVED_OBJECTS = PROJECT_ROOT / "docker" / "opensearch-dashboards" / "weblogs.ndjson"
+DASHBOARD_ID = "weblogs-dashboard"
+IMPORT_TIMEOUT_SECONDS = 60.0
 
 Progress = Callable[[str], None]
 
@@ -140,6 +153,7 @@ def up(settings: Settings, progress: Progress | None = None, env: Mapping[str, s
     if all(entry["healthy"] for entry in current.values()):
         if progress is not None:
             progress("the docker stack is already up")
+        _import_dashboards(progress)  # idempotent (overwrite): a stack started before they existed gets them too
         return False
     _check_compose(env)
     # Recorded before starting, so `cadabra down` finds a half-started stack too.
@@ -148,7 +162,86 @@ def up(settings: Settings, progress: Progress | None = None, env: Mapping[str, s
     if progress is not None:
         progress(f"starting {', '.join(services())} (docker compose; the first start builds images)")
     _run(up_command(), env, progress)
+    _import_dashboards(progress)
     return True
+
+
+def dashboards_url() -> str:
+    """OpenSearch Dashboards on the host, at the loopback port docker-compose.yml publishes."""
+    with compose_file().open() as handle:
+        service = yaml.safe_load(handle)["services"][DASHBOARDS_SERVICE]
+    for entry in service.get("ports") or []:
+        parts = str(entry).split(":")
+        if len(parts) == 3 and parts[2].split("/")[0] == str(DASHBOARDS_CONTAINER_PORT):
+            return f"http://{parts[0]}:{parts[1]}"
+    raise DockerStackError(
+        f"docker-compose.yml publishes no host port for {DASHBOARDS_SERVICE}:{DASHBOARDS_CONTAINER_PORT}: "
+        f'add "127.0.0.1:{DASHBOARDS_CONTAINER_PORT}:{DASHBOARDS_CONTAINER_PORT}" to its ports'
+    )
+
+
+def import_request(base_url: str, ndjson: Path = SAVED_OBJECTS) -> urllib.request.Request:
+    """`POST /api/saved_objects/_import?overwrite=true`: the ndjson file as multipart `file`, with osd-xsrf."""
+    boundary = f"cadabra-{uuid.uuid4().hex}"
+    body = b"".join(
+        [
+            f"--{boundary}\r\n".encode(),
+            f'Content-Disposition: form-data; name="file"; filename="{ndjson.name}"\r\n'.encode(),
+            b"Content-Type: application/ndjson\r\n\r\n",
+            ndjson.read_bytes(),
+            f"\r\n--{boundary}--\r\n".encode(),
+        ]
+    )
+    return urllib.request.Request(
+        f"{base_url.rstrip('/')}/api/saved_objects/_import?overwrite=true",
+        data=body,
+        method="POST",
+        headers={"osd-xsrf": "true", "Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def import_saved_objects(
+    base_url: str | None = None, ndjson: Path = SAVED_OBJECTS, timeout: float = IMPORT_TIMEOUT_SECONDS
+) -> int:
+    """Import the web-log dashboards into OpenSearch Dashboards; the number of objects imported.
+
+    Connection errors and 5xx answers (Dashboards still starting) are retried for `timeout` seconds;
+    an import Dashboards rejects raises DockerStackError with its errors.
+    """
+    if not ndjson.is_file():
+        raise DockerStackError(f"{ndjson} is missing: restore it from the project (docker/opensearch-dashboards/)")
+    url = base_url or dashboards_url()
+    fix = f"check `docker compose logs {DASHBOARDS_SERVICE}`, then run `cadabra up` again (it imports again)"
+
+    def attempt() -> tuple[int, Any]:
+        """(200, answer) or (4xx, detail); raises (so wait_until tries again) while Dashboards is not ready."""
+        try:
+            with urllib.request.urlopen(import_request(url, ndjson), timeout=30) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as err:
+            if err.code >= 500:
+                raise
+            return err.code, err.read().decode("utf-8", "replace")[:500]
+
+    try:
+        status, answer = wait_until(attempt, timeout=timeout, interval=2.0, message=f"OpenSearch Dashboards at {url}")
+    except WaitTimeout as err:
+        raise DockerStackError(f"importing {ndjson.name} failed: {err}; {fix}") from None
+    if status >= 300:
+        raise DockerStackError(f"OpenSearch Dashboards refused the saved objects import ({status}): {answer}; {fix}")
+    if not answer.get("success"):
+        errors = [f"{e.get('type')} {e.get('id')}: {e.get('error')}" for e in answer.get("errors", [])]
+        raise DockerStackError(f"OpenSearch Dashboards rejected part of {ndjson.name}: {'; '.join(errors)}; {fix}")
+    return int(answer.get("successCount", 0))
+
+
+def _import_dashboards(progress: Progress | None) -> None:
+    count = import_saved_objects()
+    if progress is not None:
+        progress(
+            f"imported {count} saved objects into OpenSearch Dashboards: "
+            f"{dashboards_url()}/app/dashboards#/view/{DASHBOARD_ID}"
+        )
 
 
 def down(settings: Settings, remove_volumes: bool = False, env: Mapping[str, str] | None = None) -> None:

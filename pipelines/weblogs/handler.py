@@ -37,6 +37,7 @@ import ipaddress
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 
 OK = "Ok"
@@ -58,12 +59,15 @@ _REQUEST = re.compile(r"^([A-Za-z][A-Za-z-]*) (\S+)(?: (HTTP/[0-9.]+))?$")
 _TIMESTAMP = re.compile(r"^(\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _ESCAPE = re.compile(r'\\(["\\])')
+_HOSTNAME = re.compile(r"[A-Za-z0-9._-]+")
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one encoder, not one per record
 
 
 class LogParseError(ValueError):
     """The line is not in Apache common or combined log format."""
 
 
+@lru_cache(maxsize=1024)  # a busy log repeats each second's timestamp on many lines
 def parse_timestamp(raw: str) -> str:
     """`10/Oct/2000:13:55:36 -0700` -> `2000-10-10T13:55:36-07:00` (locale independent)."""
     m = _TIMESTAMP.match(raw.strip())
@@ -83,9 +87,20 @@ def parse_timestamp(raw: str) -> str:
 
 
 def _unescape(value: str | None) -> str | None:
-    if value is None:
-        return None
+    if value is None or "\\" not in value:
+        return value
     return _ESCAPE.sub(r"\1", value)
+
+
+@lru_cache(maxsize=4096)  # clients come back: most lines repeat a recent address
+def _client_address(host: str) -> str | None:
+    """The IP address in `host` (an IPv6 zone id dropped: the ip type rejects it), or None."""
+    address = host.split("%", 1)[0]
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return address
 
 
 def _dash(value: str | None) -> str | None:
@@ -115,13 +130,12 @@ def parse_line(line: str) -> dict[str, Any]:
         "referrer": _dash(_unescape(referrer)),
         "agent": _dash(_unescape(agent)),
     }
-    address = host.split("%", 1)[0]  # drop an IPv6 zone id (fe80::1%eth0): the ip type rejects it
-    try:
-        ipaddress.ip_address(address)
+    address = _client_address(host)
+    if address is not None:
         doc["host"] = address
-    except ValueError:
-        if not re.fullmatch(r"[A-Za-z0-9._-]+", host):
-            raise LogParseError(f"client host {host!r} is neither an IP address nor a host name") from None
+    else:
+        if not _HOSTNAME.fullmatch(host):
+            raise LogParseError(f"client host {host!r} is neither an IP address nor a host name")
         doc["host"], doc["hostname"] = None, host
     rm = _REQUEST.match(request)
     if rm:
@@ -152,7 +166,7 @@ def transform_record(record: dict[str, Any]) -> dict[str, Any]:
     except LogParseError as exc:
         print(f"ProcessingFailed {record_id}: {exc}: {lines[0][:200]!r}")
         return {"recordId": record_id, "result": PROCESSING_FAILED, "data": raw_b64}
-    payload = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    payload = (_JSON.encode(doc) + "\n").encode("utf-8")
     return {"recordId": record_id, "result": OK, "data": base64.b64encode(payload).decode("ascii")}
 
 

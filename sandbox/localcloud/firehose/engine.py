@@ -7,6 +7,9 @@ moto: the engine re-reads it whenever the stream's version changes, so UpdateDes
 effect on the next flush; records of a deleted stream are flushed with its last configuration.
 Every accepted record ends delivered, dropped by the transform, or in the error location;
 `stop()` flushes everything (retries get one last attempt, then their error location).
+
+Within a flush the Lambda processor works on batch n+1 while batch n is delivered, as Firehose's
+stages run concurrently, so neither the function nor the destination waits for the other.
 """
 
 from __future__ import annotations
@@ -104,6 +107,30 @@ def _configure(account_id: str, region: str, model: Any) -> dict[str, Any] | Non
         "processor": transform.LambdaProcessor.from_config(raw.get("ProcessingConfiguration")),
         "identity": identity,
     }
+
+
+class _InFlight:
+    """One Lambda transform running on its own thread; `result()` waits for it (and re-raises its error)."""
+
+    def __init__(self, work: Callable[[], transform.TransformResult]) -> None:
+        self._work = work
+        self._result: transform.TransformResult | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="firehose-transform", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._result = self._work()
+        except BaseException as exc:  # handed to the flusher, which reports it as before
+            self._error = exc
+
+    def result(self) -> transform.TransformResult:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._result is not None
+        return self._result
 
 
 class FirehoseEngine:
@@ -244,10 +271,23 @@ class FirehoseEngine:
             if records:
                 self._ingest(state, records)
         ctx = DeliveryContext(state.identity, self.store_factory(state.account_id), self.settings, self.clock)
-        self._transform(state, ctx, now, force, final)
-        while state.outgoing.due(state.destination.buffering, now) or (force and state.outgoing.count):
-            batch = state.outgoing.take(state.destination.buffering.size_bytes)
-            self._attempt(state, Pending(batch, first_attempt=now), ctx, now, final=final)
+        # The two stages overlap: while the Lambda processor transforms the next batch (on its own
+        # thread; the function runs in its worker process), this thread delivers what is already
+        # transformed. Taking turns would leave the destination idle during every invocation.
+        # A pass can last many seconds under load: buffer ages are judged on the clock of each step.
+        while True:
+            running = self._start_transform(state, ctx, now, force)
+            try:
+                while state.outgoing.due(state.destination.buffering, now) or (force and state.outgoing.count):
+                    batch = state.outgoing.take(state.destination.buffering.size_bytes)
+                    self._attempt(state, Pending(batch, first_attempt=now), ctx, now, final=final)
+                    now = self.monotonic()
+            finally:  # whatever delivery did, the transformed batch is kept
+                if running is not None:
+                    self._finish_transform(state, running, ctx, now, final=final)
+            if running is None:
+                break
+            now = self.monotonic()
         for pending in list(state.pending):
             if force or pending.next_attempt <= now:
                 state.pending.remove(pending)
@@ -257,36 +297,47 @@ class FirehoseEngine:
                 state.pending_errors.remove((batch, due))
                 self._write_errors(state, batch, ctx, now, final=final)
 
-    def _transform(self, state: StreamState, ctx: DeliveryContext, now: float, force: bool, final: bool) -> None:
+    def _start_transform(self, state: StreamState, ctx: DeliveryContext, now: float, force: bool) -> _InFlight | None:
+        """Take the next due batch for the Lambda processor and start transforming it; None when none is due."""
         processor = state.processor
         if processor is None:
             if state.incoming.count:  # processing was switched off: pass records on as they are
                 state.outgoing.add(state.incoming.take())
-            return
-        limit = min(processor.buffering.size_bytes, transform.MAX_PAYLOAD_BYTES)
-        while state.incoming.due(processor.buffering, now) or (force and state.incoming.count):
-            batch = state.incoming.take(limit)
-            backup = getattr(state.destination, "source_backup", None)
-            if backup is not None:
-                try:
-                    backup.write(batch, ctx)
-                except Exception:
-                    log.exception("source record backup of %s failed", state.name)
-            result = transform.run(
+            return None
+        if not (state.incoming.due(processor.buffering, now) or (force and state.incoming.count)):
+            return None
+        batch = state.incoming.take(min(processor.buffering.size_bytes, transform.MAX_PAYLOAD_BYTES))
+        backup = getattr(state.destination, "source_backup", None)
+        if backup is not None:
+            try:
+                backup.write(batch, ctx)
+            except Exception:
+                log.exception("source record backup of %s failed", state.name)
+        source_arn = state.source.stream_arn if state.source else None
+        return _InFlight(
+            lambda: transform.run(
                 processor,
                 batch,
                 invoke=self.invoke,
                 stream_arn=state.identity.arn,
                 region=state.region,
                 clock=self.clock,
-                source_arn=state.source.stream_arn if state.source else None,
+                source_arn=source_arn,
             )
-            state.dropped += result.dropped
-            state.outgoing.add(result.ok)
-            if result.failed is not None:
-                state.failed += len(result.failed.records)
-                state.last_error = f"{len(result.failed.records)} records failed processing by {processor.lambda_arn}"
-                self._write_errors(state, result.failed, ctx, now, final=final)
+        )
+
+    def _finish_transform(
+        self, state: StreamState, running: _InFlight, ctx: DeliveryContext, now: float, *, final: bool
+    ) -> None:
+        result = running.result()
+        state.dropped += result.dropped
+        state.outgoing.add(result.ok)
+        if result.failed is not None:
+            state.failed += len(result.failed.records)
+            processor = state.processor
+            arn = processor.lambda_arn if processor else "the Lambda processor"
+            state.last_error = f"{len(result.failed.records)} records failed processing by {arn}"
+            self._write_errors(state, result.failed, ctx, now, final=final)
 
     def _attempt(self, state: StreamState, pending: Pending, ctx: DeliveryContext, now: float, *, final: bool) -> None:
         pending.attempts += 1

@@ -12,10 +12,10 @@ answer, is written to the error location as `processing-failed` documents carryi
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import uuid
+from binascii import a2b_base64, b2a_base64
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -83,16 +83,21 @@ def build_event(records: list[Record], *, stream_arn: str, region: str, source_a
     event: dict[str, Any] = {"invocationId": str(uuid.uuid4()), "deliveryStreamArn": stream_arn, "region": region}
     if source_arn:
         event["sourceKinesisStreamArn"] = source_arn
-    event["records"] = []
+    items: list[dict[str, Any]] = []
+    millis: dict[datetime, int] = {}  # records of one PutRecordBatch share their arrival time
     for record in records:
+        arrival = millis.get(record.arrival)
+        if arrival is None:
+            arrival = millis[record.arrival] = epoch_millis(record.arrival)
         item: dict[str, Any] = {
             "recordId": record.record_id,
-            "approximateArrivalTimestamp": epoch_millis(record.arrival),
-            "data": base64.b64encode(record.data).decode("ascii"),
+            "approximateArrivalTimestamp": arrival,
+            "data": b2a_base64(record.data, newline=False).decode("ascii"),
         }
         if record.kinesis:
             item["kinesisRecordMetadata"] = record.kinesis
-        event["records"].append(item)
+        items.append(item)
+    event["records"] = items
     return event
 
 
@@ -145,9 +150,9 @@ def run(
         elif status == "Dropped":
             result.dropped += 1
         elif status == "Ok":
-            try:
-                data = base64.b64decode(item.get("data") or "", validate=True)
-            except (binascii.Error, ValueError):
+            try:  # strict: only the base64 alphabet with correct padding, as b64decode(validate=True)
+                data = a2b_base64(item.get("data") or "", strict_mode=True)
+            except (binascii.Error, ValueError, TypeError):
                 failures.append((record, "Lambda.InvalidReturnedData", "The data returned for this record is not base64."))
                 continue
             result.ok.append(
