@@ -30,6 +30,7 @@ class LocalCloud:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
         configure_moto(self.settings)
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per AWS call
         for dotted in self._modules:
             try:
                 module = importlib.import_module(dotted)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import socket
 import statistics
 import tempfile
 import time
@@ -21,12 +20,10 @@ from pathlib import Path
 from sandbox.aws import client
 from sandbox.localcloud.server import LocalCloud
 from sandbox.settings import Ports, load
+from tests.conftest import free_port
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+INTERNAL_GOAL_MS = 5.0  # issue 3: mapping-internal invoke overhead p50
+API_GOAL_MS = 15.0  # issue 3: Invoke API round trip p50, warm
 
 
 def _percentiles(samples_ms: list[float]) -> str:
@@ -38,6 +35,11 @@ def _percentiles(samples_ms: list[float]) -> str:
     )
 
 
+def _verdict(what: str, p50_ms: float, goal_ms: float) -> str:
+    met = "met" if p50_ms <= goal_ms else "NOT met"
+    return f"  {what} {p50_ms:.2f} ms vs goal <= {goal_ms:.0f} ms: {met} ({p50_ms / goal_ms:.0%} of the budget)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=500)
@@ -45,7 +47,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as state:
         base = load({"CADABRA_STATE_DIR": str(Path(state) / "state")})
-        ports = Ports(aws=_free_port(), opensearch=_free_port(), postgres=_free_port(), console=_free_port())
+        ports = Ports(aws=free_port(), opensearch=free_port(), postgres=free_port(), console=free_port())
         settings = replace(base, ports=ports)
         cloud = LocalCloud(settings, modules=["sandbox.localcloud.lambda_executor"]).start()
         try:
@@ -74,6 +76,7 @@ def main() -> None:
                 internal.append((time.perf_counter() - started) * 1000)
                 assert result.ok, result.payload
             print(f"internal invoke (runtime.invoke):  {_percentiles(internal)}")
+            print(_verdict("internal invoke p50", statistics.median(internal), INTERNAL_GOAL_MS))
 
             api: list[float] = []
             for _ in range(min(50, args.calls)):  # warm the HTTP connection pool
@@ -84,6 +87,7 @@ def main() -> None:
                 response["Payload"].read()
                 api.append((time.perf_counter() - started) * 1000)
             print(f"Invoke API round trip (boto3):     {_percentiles(api)}")
+            print(_verdict("Invoke API p50", statistics.median(api), API_GOAL_MS))
             print(cloud.runtime.extensions["lambda"].describe())
         finally:
             cloud.stop()
