@@ -21,6 +21,9 @@ Every record ends in exactly one of these outcomes, counted in the returned and 
 OrderID is `InvoiceNo-StockCode-LineNo` when the producer sends `LineNo` (the line's position in its
 invoice in the source file), else `InvoiceNo-StockCode-h<hash of the line's content>` so course-format
 records still get distinct, replay-stable keys (see README.md, "OrderID").
+
+Speed (docs/BENCHMARKS.md, "Pipeline 1"): the SDK clients and a small thread pool live as long as the
+execution environment, and a batch's BatchWriteItem and SendMessageBatch calls run concurrently.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ import hashlib
 import json
 import os
 import random
+import threading
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -43,6 +48,7 @@ BATCH_WRITE_LIMIT = 25  # BatchWriteItem puts per call
 SQS_BATCH_LIMIT = 10  # SendMessageBatch entries per call
 SQS_BATCH_BYTES = 256 * 1024  # SendMessageBatch payload limit (all entries together)
 DLQ_DATA_LIMIT = 96 * 1024  # keep a dead letter well under SQS's message size limit
+WRITE_THREADS = 8  # concurrent BatchWriteItem / SendMessageBatch calls of one invocation
 
 # StockCodes that are not products: postage, discounts, manual lines, fees, samples, adjustments.
 NON_PRODUCT_CODES = frozenset(
@@ -330,11 +336,14 @@ def process(
     base_delay: float = 0.05,
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = print,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """Handle one Kinesis event with injected clients; returns the partial batch response.
 
     The answer is `{"batchItemFailures": [{"itemIdentifier": seq}, ...], "summary": {...}}`; Lambda's
-    event source mapping reads `batchItemFailures` and ignores the rest.
+    event source mapping reads `batchItemFailures` and ignores the rest. With an `executor` the
+    BatchWriteItem and SendMessageBatch calls of the batch run concurrently (the outcome is the
+    same: each chunk is independent and results are collected in the batch's order).
     """
     if not table:
         raise ValueError("no table name: set TABLE_NAME on the function (the deploy sets it to CadabraOrders)")
@@ -362,11 +371,17 @@ def process(
         else:
             items[key] = (line, [sequence])
 
+    # Records that can never be written go to the DLQ; with an executor their sends start now,
+    # beside the table writes (they do not depend on each other).
+    dlq = _DeadLetterSender(sqs, dlq_url)
+    early = _letter_batches(dead)
+    pending = [executor.submit(dlq.send, batch) for batch in early] if executor is not None else None
+
     writer = _Writer(dynamodb, table, max_attempts, base_delay, sleep, summary)
     entries = list(items.values())
-    for start in range(0, len(entries), BATCH_WRITE_LIMIT):
-        chunk = entries[start : start + BATCH_WRITE_LIMIT]
-        outcome = writer.write(chunk)
+    chunks = [entries[start : start + BATCH_WRITE_LIMIT] for start in range(0, len(entries), BATCH_WRITE_LIMIT)]
+    rejected: list[_DeadLetter] = []
+    for chunk, outcome in zip(chunks, _map(executor, writer.write, chunks)):
         for line, sequences in chunk:
             result = outcome.get((line.customer_id, line.order_id), "failed")
             if result == "written":
@@ -376,17 +391,36 @@ def process(
                 failed.update(sequences)
             else:  # DynamoDB rejected this item for good: it can never be written
                 for sequence in sequences:
-                    dead.append(_DeadLetter(sequence, "rejected", result, _find_record(event, sequence)))
+                    rejected.append(_DeadLetter(sequence, "rejected", result, _find_record(event, sequence)))
 
+    sent = [future.result() for future in pending] if pending is not None else [dlq.send(b) for b in early]
+    sent += _map(executor, dlq.send, _letter_batches(rejected))
+    dead += rejected
     for letter in dead:
         summary.reasons[letter.kind] = summary.reasons.get(letter.kind, 0) + 1
-    undelivered = _send_dead_letters(sqs, dlq_url, dead, log)
+    undelivered: set[str] = set()
+    for lost, note in sent:
+        undelivered.update(lost)
+        if note is not None:
+            log(note)
     failed.update(undelivered)
     summary.dead_lettered = sum(1 for letter in dead if letter.sequence not in undelivered)
     summary.failed = len(failed)
     log(json.dumps({"message": "ProcessOrders batch", **summary.as_dict()}, sort_keys=False))
     ordered = sorted(failed, key=_sequence_order)
     return {"batchItemFailures": [{"itemIdentifier": s} for s in ordered], "summary": summary.as_dict()}
+
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _map(executor: Executor | None, function: Callable[[_T], _R], values: list[_T]) -> Iterable[_R]:
+    """`function` over `values`, results in order: concurrently when there is an executor and work
+    for more than one call."""
+    if executor is None or len(values) < 2:
+        return map(function, values)
+    return executor.map(function, values)
 
 
 def _find_record(event: dict[str, Any], sequence: str) -> dict[str, Any]:
@@ -418,6 +452,11 @@ class _Writer:
     ) -> None:
         self.client, self.table, self.max_attempts = client, table, max_attempts
         self.base_delay, self.sleep, self.summary = base_delay, sleep, summary
+        self._lock = threading.Lock()  # chunks may be written from several threads
+
+    def _retried(self) -> None:
+        with self._lock:
+            self.summary.write_retries += 1
 
     def _backoff(self, attempt: int) -> None:
         self.sleep(min(2.0, self.base_delay * (2**attempt)) * (0.5 + random.random() / 2))
@@ -438,13 +477,13 @@ class _Writer:
                         "(`cadabra deploy`) or fix TABLE_NAME"
                     ) from exc
                 if _is_transient(exc):
-                    self.summary.write_retries += 1
+                    self._retried()
                     self._backoff(attempt)
                     continue
                 # A validation error on the whole call: find the item(s) at fault one by one.
                 return {**outcome, **self._write_one_by_one(pending)}
             except BotoCoreError:
-                self.summary.write_retries += 1
+                self._retried()
                 self._backoff(attempt)
                 continue
             unprocessed = response.get("UnprocessedItems", {}).get(self.table, [])
@@ -456,7 +495,7 @@ class _Writer:
             pending = unprocessed
             if not pending:
                 break
-            self.summary.write_retries += 1
+            self._retried()
             self._backoff(attempt)
         for request in pending:
             outcome[_key_of(request["PutRequest"]["Item"])] = "failed"
@@ -501,9 +540,8 @@ def _dead_letter_body(letter: _DeadLetter) -> str:
     return json.dumps(body, default=str)
 
 
-def _send_dead_letters(sqs: Any, dlq_url: str, dead: list[_DeadLetter], log: Callable[[str], None]) -> set[str]:
-    """SendMessageBatch the dead letters (≤ 10 and ≤ 256 KiB per call); → sequences not delivered."""
-    undelivered: set[str] = set()
+def _letter_batches(dead: list[_DeadLetter]) -> list[list[tuple[str, _DeadLetter, str]]]:
+    """Dead letters as SendMessageBatch entries: ≤ 10 and ≤ 256 KiB per call."""
     batches: list[list[tuple[str, _DeadLetter, str]]] = []
     current: list[tuple[str, _DeadLetter, str]] = []
     size = 0
@@ -516,22 +554,30 @@ def _send_dead_letters(sqs: Any, dlq_url: str, dead: list[_DeadLetter], log: Cal
         size += len(body.encode())
     if current:
         batches.append(current)
-    for batch in batches:
+    return batches
+
+
+class _DeadLetterSender:
+    """SendMessageBatch of one batch of dead letters (thread-safe: it only calls the client)."""
+
+    def __init__(self, sqs: Any, dlq_url: str) -> None:
+        self.sqs, self.dlq_url = sqs, dlq_url
+
+    def send(self, batch: list[tuple[str, _DeadLetter, str]]) -> tuple[set[str], str | None]:
+        """→ (sequences not delivered, a log line or None); the caller logs, in batch order."""
         entries = [{"Id": entry_id, "MessageBody": body} for entry_id, _, body in batch]
         try:
-            response = sqs.send_message_batch(QueueUrl=dlq_url, Entries=entries)
+            response = self.sqs.send_message_batch(QueueUrl=self.dlq_url, Entries=entries)
         except (ClientError, BotoCoreError) as exc:
-            undelivered.update(letter.sequence for _, letter, _ in batch)
             message = "ProcessOrders DLQ send failed; the records will be retried"
-            log(json.dumps({"message": message, "error": str(exc)}))
-            continue
+            return {letter.sequence for _, letter, _ in batch}, json.dumps({"message": message, "error": str(exc)})
         failed_ids = {entry["Id"] for entry in response.get("Failed", [])}
+        note = None
         if failed_ids:
             codes = sorted({entry.get("Code", "?") for entry in response.get("Failed", [])})
             message = "ProcessOrders DLQ rejected entries; the records will be retried"
-            log(json.dumps({"message": message, "codes": codes}))
-        undelivered.update(letter.sequence for entry_id, letter, _ in batch if entry_id in failed_ids)
-    return undelivered
+            note = json.dumps({"message": message, "codes": codes})
+        return {letter.sequence for entry_id, letter, _ in batch if entry_id in failed_ids}, note
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -540,11 +586,35 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     boto3 honours AWS_ENDPOINT_URL itself, so the same zip runs in localcloud, LocalStack and AWS.
     """
     import boto3
-    from botocore.config import Config
 
     table = os.environ.get("TABLE_NAME")
     dlq_url = os.environ.get("DLQ_URL")
     if not table or not dlq_url:
         raise RuntimeError("ProcessOrders needs TABLE_NAME and DLQ_URL in its environment: redeploy the pipeline")
-    config = Config(retries={"max_attempts": 3, "mode": "standard"})
-    return process(event, boto3.client("dynamodb", config=config), boto3.client("sqs", config=config), table, dlq_url)
+    return process(
+        event, _client(boto3, "dynamodb"), _client(boto3, "sqs"), table, dlq_url, executor=_executor()
+    )
+
+
+_CLIENTS: dict[tuple[Any, ...], Any] = {}
+_EXECUTOR: list[ThreadPoolExecutor] = []
+
+
+def _executor() -> ThreadPoolExecutor:
+    """The environment's thread pool for concurrent writes (made on first use, kept while warm)."""
+    if not _EXECUTOR:
+        _EXECUTOR.append(ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="ProcessOrders-write"))
+    return _EXECUTOR[0]
+
+
+def _client(boto3: Any, service: str) -> Any:
+    """One client per service for the life of the execution environment (AWS's advice: create SDK
+    clients once, outside the per-invocation path; a new client costs tens of milliseconds)."""
+    from botocore.config import Config
+
+    key = (service, boto3.client, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+    found = _CLIENTS.get(key)
+    if found is None:
+        config = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=WRITE_THREADS * 2)
+        found = _CLIENTS[key] = boto3.client(service, config=config)
+    return found

@@ -10,7 +10,7 @@ import importlib
 import logging
 from typing import Any
 
-from sandbox.localcloud import extension_modules
+from sandbox.localcloud import extension_modules, moto_fastpaths
 from sandbox.localcloud.runtime import Runtime
 from sandbox.settings import Settings, configure_moto
 
@@ -31,6 +31,7 @@ class LocalCloud:
 
         configure_moto(self.settings)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per AWS call
+        moto_fastpaths.install()
         for dotted in self._modules:
             try:
                 module = importlib.import_module(dotted)
@@ -59,6 +60,7 @@ class LocalCloud:
         if self._server is not None:
             self._server.stop()
             self._server = None
+        moto_fastpaths.uninstall()
 
     def __enter__(self) -> "LocalCloud":
         return self.start()

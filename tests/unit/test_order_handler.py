@@ -380,3 +380,19 @@ def test_an_item_dynamodb_refuses_is_dead_lettered_and_its_neighbours_written():
     assert sorted(k[1] for k in db.table) == ["536365-85123A-1", "536365-85123A-3"]
     (message,) = sqs.messages
     assert message["kind"] == "rejected" and message["sequenceNumber"] == "1001"
+
+
+def test_concurrent_writes_and_dead_letters_give_the_same_outcome_as_sequential_ones():
+    from concurrent.futures import ThreadPoolExecutor
+
+    lines = [line(LineNo=n, StockCode=f"S{n}") for n in range(1, 120)]
+    lines += [line(LineNo=500 + n, CustomerID="") for n in range(30)]  # guest lines → DLQ
+    evt = event(*lines)
+    sequential, seq_db, seq_sqs, _ = run(evt)
+    with ThreadPoolExecutor(4) as pool:
+        db, sqs = FakeDynamoDB(), FakeSQS()
+        concurrent = process(evt, db, sqs, TABLE, DLQ, sleep=lambda s: None, log=lambda m: None, executor=pool)
+    assert concurrent == sequential
+    assert db.table == seq_db.table and len(db.table) == 119
+    assert sorted(json.dumps(m, sort_keys=True) for m in sqs.messages) == sorted(
+        json.dumps(m, sort_keys=True) for m in seq_sqs.messages)
