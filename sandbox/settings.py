@@ -112,6 +112,14 @@ class Settings:
         return f"http://{self.hosts.opensearch}:{self.ports.opensearch}"
 
     @property
+    def opensearch_url_for_aws(self) -> str:
+        """OpenSearch as AWS services reach it (Firehose's ClusterEndpoint): on the Docker stack
+        LocalStack runs in the compose network, where the search node is the `opensearch` service."""
+        if self.stack is Stack.DOCKER:
+            return f"http://opensearch:{self.ports.opensearch}"
+        return self.opensearch_url
+
+    @property
     def postgres_dsn(self) -> str:
         """A libpq connection string (psql, psycopg2)."""
         return (

@@ -20,7 +20,7 @@ RESOURCES = [
         destination={
             "AmazonopensearchserviceDestinationConfiguration": {
                 "RoleARN": _role,
-                "ClusterEndpoint": Setting("opensearch_url"),
+                "ClusterEndpoint": Setting("opensearch_url_for_aws"),
                 "IndexName": _names.weblogs_index,
                 "IndexRotationPeriod": "OneDay",
                 "BufferingHints": {"IntervalInSeconds": BUFFER_SECONDS, "SizeInMBs": BUFFER_MB},

@@ -60,3 +60,11 @@ def test_only_the_settings_module_reads_the_environment():
             if "os.environ" in text or "os.getenv" in text:
                 offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_firehose_reaches_opensearch_by_service_name_on_the_docker_stack(tmp_path):
+    embedded = load({"CADABRA_STATE_DIR": str(tmp_path)})
+    docker = load({"CADABRA_STATE_DIR": str(tmp_path), "CADABRA_STACK": "docker"})
+    assert embedded.opensearch_url_for_aws == embedded.opensearch_url == "http://127.0.0.1:9200"
+    assert docker.opensearch_url_for_aws == "http://opensearch:9200"
+    assert docker.opensearch_url == "http://127.0.0.1:9200"  # the host's view, for the CLI
