@@ -136,7 +136,7 @@ def test_the_http_api_pages_newest_first_and_reports_errors(stack, replayed):
         token = page["next_token"]
     assert len(seen) == lines
 
-    for path, status in ((f"/api/customers/1/orders", 404), ("/api/customers/abc/orders", 400)):
+    for path, status in (("/api/customers/1/orders", 404), ("/api/customers/abc/orders", 400)):
         with pytest.raises(urllib.error.HTTPError) as failure:
             urllib.request.urlopen(stack.console_url + path, timeout=10)
         assert failure.value.code == status

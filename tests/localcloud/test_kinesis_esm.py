@@ -17,18 +17,6 @@ from sandbox.waiting import WaitTimeout, wait_until
 from tests.localcloud.esm_helpers import FakeLambda, Resources, data_of, ok, unhandled
 
 
-@pytest.fixture
-def fake(localcloud) -> FakeLambda:
-    double = FakeLambda()
-    localcloud.runtime.set_invoker(double)
-    return double
-
-
-@pytest.fixture
-def aws(localcloud):
-    resources = Resources(localcloud.settings)
-    yield resources
-    resources.cleanup()
 
 
 def _extension(localcloud):

@@ -9,21 +9,9 @@ import pytest
 from sandbox.aws import client
 from sandbox.localcloud.runtime import InvocationResult
 from sandbox.waiting import WaitTimeout, wait_until
-from tests.localcloud.esm_helpers import FakeLambda, Resources, ok
+from tests.localcloud.esm_helpers import Resources, ok
 
 
-@pytest.fixture
-def fake(localcloud) -> FakeLambda:
-    double = FakeLambda()
-    localcloud.runtime.set_invoker(double)
-    return double
-
-
-@pytest.fixture
-def aws(localcloud):
-    resources = Resources(localcloud.settings)
-    yield resources
-    resources.cleanup()
 
 
 def _queue_depth(aws: Resources, url: str) -> int:

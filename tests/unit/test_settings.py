@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.settings import Settings, SettingsError, Stack, load
+from sandbox.settings import SettingsError, Stack, load
 
 
 def test_defaults_match_the_localstack_conventions(tmp_path):
