@@ -589,14 +589,9 @@ class DeliveryStream(Resource):
     kind: ClassVar[str] = "delivery-stream"
     order: ClassVar[int] = 30
 
-    def apply(self, ctx: Context) -> Outcome:
-        firehose = ctx.client("firehose")
-        try:
-            firehose.describe_delivery_stream(DeliveryStreamName=self.name)
-            return Outcome.UNCHANGED
-        except ClientError as exc:
-            if _error_code(exc) != "ResourceNotFoundException":
-                raise
+    CONFIG_TAG: ClassVar[str] = "cadabra:config-sha256"  # the declared configuration last applied
+
+    def _create_parameters(self, ctx: Context) -> dict[str, Any]:
         params: dict[str, Any] = {"DeliveryStreamName": self.name, "DeliveryStreamType": "DirectPut"}
         if self.source_stream:
             params["DeliveryStreamType"] = "KinesisStreamAsSource"
@@ -605,8 +600,32 @@ class DeliveryStream(Resource):
                 "RoleARN": Arn.role("cadabra-lambda-role").resolve(ctx),
             }
         params.update(_resolve_deep(ctx, self.destination))
-        firehose.create_delivery_stream(**params)
-        return Outcome.CREATED
+        return params
+
+    def apply(self, ctx: Context) -> Outcome:
+        """Create the stream, or UpdateDestination when the declaration changed since the last deploy
+        (tracked by a tag, so changes made at run time, e.g. the demo's lower buffering, stay)."""
+        firehose = ctx.client("firehose")
+        params = self._create_parameters(ctx)
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+        try:
+            description = firehose.describe_delivery_stream(DeliveryStreamName=self.name)["DeliveryStreamDescription"]
+        except ClientError as exc:
+            if _error_code(exc) != "ResourceNotFoundException":
+                raise
+            firehose.create_delivery_stream(**params, Tags=[{"Key": self.CONFIG_TAG, "Value": digest}])
+            return Outcome.CREATED
+        tags = firehose.list_tags_for_delivery_stream(DeliveryStreamName=self.name)["Tags"]
+        if {t["Key"]: t["Value"] for t in tags}.get(self.CONFIG_TAG) == digest:
+            return Outcome.UNCHANGED
+        firehose.update_destination(
+            DeliveryStreamName=self.name,
+            CurrentDeliveryStreamVersionId=description["VersionId"],
+            DestinationId=description["Destinations"][0]["DestinationId"],
+            **_destination_update(firehose, params),
+        )
+        firehose.tag_delivery_stream(DeliveryStreamName=self.name, Tags=[{"Key": self.CONFIG_TAG, "Value": digest}])
+        return Outcome.UPDATED
 
     def destroy(self, ctx: Context) -> Outcome:
         try:
@@ -616,6 +635,22 @@ class DeliveryStream(Resource):
             if _error_code(exc) == "ResourceNotFoundException":
                 return Outcome.ABSENT
             raise
+
+
+_UPDATE_RENAMES = {"S3Configuration": "S3Update", "S3BackupConfiguration": "S3BackupUpdate"}
+
+
+def _destination_update(firehose: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """UpdateDestination's parameters for a CreateDeliveryStream destination: `XDestinationConfiguration`
+    becomes `XDestinationUpdate` with the fields the API lets change (e.g. not S3BackupMode)."""
+    shapes = firehose.meta.service_model.operation_model("UpdateDestination").input_shape.members
+    for key, config in params.items():
+        if key.endswith("DestinationConfiguration"):
+            update_key = key.replace("DestinationConfiguration", "DestinationUpdate")
+            allowed = shapes[update_key].members
+            return {update_key: {_UPDATE_RENAMES.get(k, k): v for k, v in config.items()
+                                 if _UPDATE_RENAMES.get(k, k) in allowed}}
+    raise ValueError("a delivery stream needs one ...DestinationConfiguration")
 
 
 @dataclass(frozen=True)
@@ -678,7 +713,8 @@ class IndexTemplate(Resource):
             current = client.indices.get_index_template(name=self.name)["index_templates"][0]["index_template"]
         except NotFoundError:
             current = None
-        if current is not None and all(_canonical(current.get(k)) == _canonical(v) for k, v in self.body.items()):
+        declared = {key: current.get(key) for key in self.body} if current is not None else None
+        if declared is not None and _comparable(declared) == _comparable(self.body):
             return Outcome.UNCHANGED
         client.indices.put_index_template(name=self.name, body=self.body)
         return Outcome.CREATED if current is None else Outcome.UPDATED
@@ -691,6 +727,27 @@ class IndexTemplate(Resource):
             return Outcome.DELETED
         except NotFoundError:
             return Outcome.ABSENT
+
+
+def _comparable(body: dict[str, Any]) -> Any:
+    """A template as OpenSearch stores it: settings flattened without the `index.` prefix
+    ({"index": {"number_of_shards": "1"}} == {"number_of_shards": 1}), scalars as strings."""
+    body = dict(body)
+    template = dict(body.get("template") or {})
+    if "settings" in template:
+        template["settings"] = {k.removeprefix("index."): v for k, v in _flatten(template["settings"]).items()}
+    body["template"] = template
+    return _canonical(body)
+
+
+def _flatten(settings: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _canonical(value: Any) -> Any:

@@ -62,3 +62,25 @@ def test_changed_code_and_settings_are_updated_in_place(localcloud, tmp_path):
     config = client("lambda", settings).get_function_configuration(FunctionName="ZzTestFunction")
     assert config["Timeout"] == 7
     assert config["Environment"]["Variables"]["QUEUE_URL"].endswith("ZzTestQueue")
+
+
+def test_a_changed_delivery_stream_declaration_is_applied_with_update_destination(localcloud):
+    from sandbox.aws import client
+
+    settings = localcloud.settings
+    resources = every_kind()
+    deploy(settings, resources=resources)
+    changed = [
+        DeliveryStream("ZzTestDelivery", destination={"ExtendedS3DestinationConfiguration": {
+            "RoleARN": Arn.role("zz-test-role"), "BucketARN": Arn.bucket("zz-test-bucket"), "Prefix": "zz2/",
+            "BufferingHints": {"IntervalInSeconds": 5, "SizeInMBs": 1}}})
+        if r.kind == "delivery-stream" else r
+        for r in resources
+    ]
+    report = deploy(settings, resources=changed)
+    assert ("delivery-stream", "ZzTestDelivery", Outcome.UPDATED) in report.outcomes
+    description = client("firehose", settings).describe_delivery_stream(DeliveryStreamName="ZzTestDelivery")
+    s3 = description["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert s3["Prefix"] == "zz2/" and s3["BufferingHints"]["IntervalInSeconds"] == 5
+    assert deploy(settings, resources=changed).count(Outcome.UNCHANGED) == len(changed)
+    destroy(settings, resources=changed)

@@ -42,3 +42,17 @@ def test_function_zip_holds_the_pipeline_module():
         if isinstance(resource, Function):
             listing = zipfile.ZipFile(io.BytesIO(resource.zip_bytes())).namelist()
             assert listing == [f"{resource.module}.py"]
+
+
+def test_an_index_template_as_opensearch_returns_it_equals_the_declared_one():
+    from sandbox.deploy.resources import _comparable
+
+    declared = {"index_patterns": ["w*"], "priority": 100,
+                "template": {"settings": {"number_of_shards": 1, "number_of_replicas": 0},
+                             "mappings": {"properties": {"host": {"type": "ip"}}}}}
+    stored = {"index_patterns": ["w*"], "priority": 100,
+              "template": {"settings": {"index": {"number_of_replicas": "0", "number_of_shards": "1"}},
+                           "mappings": {"properties": {"host": {"type": "ip"}}}}}
+    assert _comparable(stored) == _comparable(declared)
+    stored["template"]["mappings"]["properties"]["host"]["type"] = "keyword"
+    assert _comparable(stored) != _comparable(declared)
