@@ -1,4 +1,4 @@
-"""Two of moto's producer paths made O(1) in the length of the stream or queue they append to.
+"""moto's per-request and producer paths that cost more than they need to, made cheap.
 
 Hooks into moto (installed by `LocalCloud.start()` before the server answers, undone by
 `uninstall()` at stop): pure performance, no behaviour a client can see changes.
@@ -17,6 +17,10 @@ Hooks into moto (installed by `LocalCloud.start()` before the server answers, un
    filled quadratically. SendMessage's answer carries no queue attributes and the send path reads
    only ContentBasedDeduplication, so nothing a client sees changes; GetQueueAttributes still counts
    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
+3. `moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host` is memoised per
+   host. moto resolves the backend of every request under one lock by listing its own package
+   folder (an `isdir` per service, ~180) and matching hundreds of URL patterns; the answer for a
+   host never changes while the server runs. Misses (unknown hosts) are not cached.
 """
 
 from __future__ import annotations
@@ -36,12 +40,17 @@ _originals: dict[str, Any] = {}
 
 
 def install() -> None:
-    """Install both fast paths (idempotent)."""
+    """Install the fast paths (idempotent)."""
     from moto.kinesis.models import Shard
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.sqs.models import Queue, SQSBackend
 
     if _originals:
         return
+    _originals["backend_for_host"] = DomainDispatcherApplication.get_backend_for_host
+    DomainDispatcherApplication.get_backend_for_host = _memoised(  # type: ignore[method-assign]
+        DomainDispatcherApplication.get_backend_for_host
+    )
     _originals["kinesis_max"] = Shard.get_max_sequence_number
     _originals["kinesis_min"] = Shard.get_min_sequence_number
     Shard.get_max_sequence_number = _last_sequence_number  # type: ignore[method-assign]
@@ -68,15 +77,32 @@ def install() -> None:
 def uninstall() -> None:
     """Restore moto's methods."""
     from moto.kinesis.models import Shard
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.sqs.models import Queue, SQSBackend
 
     if not _originals:
         return
+    DomainDispatcherApplication.get_backend_for_host = _originals.pop("backend_for_host")  # type: ignore[method-assign]
     Shard.get_max_sequence_number = _originals.pop("kinesis_max")  # type: ignore[method-assign]
     Shard.get_min_sequence_number = _originals.pop("kinesis_min")  # type: ignore[method-assign]
     SQSBackend.send_message = _originals.pop("sqs_send")  # type: ignore[method-assign]
     for name in SQS_COUNTS:
         setattr(Queue, name, _originals.pop(name))
+
+
+def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str | None], Any]:
+    known: dict[str, Any] = {}
+
+    @functools.wraps(resolve)
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        if host is not None and host in known:
+            return known[host]
+        backend = resolve(self, host)
+        if host is not None and backend is not None:
+            known[host] = backend
+        return backend
+
+    return get_backend_for_host
 
 
 def _last_sequence_number(shard: Any) -> int:

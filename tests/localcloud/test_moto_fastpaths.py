@@ -50,8 +50,21 @@ def test_stopping_localcloud_restores_moto(isolated_settings):
 
     from sandbox.localcloud.server import LocalCloud
 
-    originals = (Shard.get_max_sequence_number, SQSBackend.send_message)
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    def hooked() -> tuple:
+        return (Shard.get_max_sequence_number, SQSBackend.send_message, DomainDispatcherApplication.get_backend_for_host)
+
+    originals = hooked()
     cloud = LocalCloud(isolated_settings, modules=[]).start()
-    assert (Shard.get_max_sequence_number, SQSBackend.send_message) != originals
+    assert all(now != before for now, before in zip(hooked(), originals))
     cloud.stop()
-    assert (Shard.get_max_sequence_number, SQSBackend.send_message) == originals
+    assert hooked() == originals
+
+
+def test_requests_still_reach_the_right_service_with_the_memoised_dispatcher(localcloud):
+    settings = localcloud.settings
+    for _ in range(3):  # the second and third answers come from the memo
+        assert client("sqs", settings).list_queues().get("QueueUrls", []) == []
+        assert client("dynamodb", settings).list_tables()["TableNames"] == []
+        assert client("sts", settings).get_caller_identity()["Account"] == settings.account_id
