@@ -15,9 +15,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -202,21 +203,11 @@ def page_orders(
     return OrdersPage(customer_id, page, OrderTotals.of(orders), limit, token)
 
 
-def fetch_orders(client: Any, table: str, customer_id: int) -> list[Order]:
-    """All of a customer's order lines (Query, following LastEvaluatedKey)."""
-    from boto3.dynamodb.types import TypeDeserializer
-
-    deserializer = TypeDeserializer()
-    orders: list[Order] = []
+@contextmanager
+def dynamodb_errors(table: str) -> Iterator[None]:
+    """A missing table or an unreachable stack becomes Unavailable, with the fix in the message."""
     try:
-        pages = client.get_paginator("query").paginate(
-            TableName=table,
-            KeyConditionExpression="CustomerID = :c",
-            ExpressionAttributeValues={":c": {"N": str(customer_id)}},
-        )
-        for page in pages:
-            for raw in page.get("Items", []):
-                orders.append(Order.from_item({k: deserializer.deserialize(v) for k, v in raw.items()}))
+        yield
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
             raise Unavailable(
@@ -225,6 +216,23 @@ def fetch_orders(client: Any, table: str, customer_id: int) -> list[Order]:
         raise
     except BotoCoreError as exc:
         raise Unavailable(f"cannot reach DynamoDB ({exc}): start the stack with `make up`") from exc
+
+
+def fetch_orders(client: Any, table: str, customer_id: int) -> list[Order]:
+    """All of a customer's order lines (Query, following LastEvaluatedKey)."""
+    from boto3.dynamodb.types import TypeDeserializer
+
+    deserializer = TypeDeserializer()
+    orders: list[Order] = []
+    with dynamodb_errors(table):
+        pages = client.get_paginator("query").paginate(
+            TableName=table,
+            KeyConditionExpression="CustomerID = :c",
+            ExpressionAttributeValues={":c": {"N": str(customer_id)}},
+        )
+        for page in pages:
+            for raw in page.get("Items", []):
+                orders.append(Order.from_item({k: deserializer.deserialize(v) for k, v in raw.items()}))
     return orders
 
 
@@ -259,7 +267,7 @@ def known_customers(settings: Settings, limit: int = 20) -> list[int]:
 
     client = aws.client("dynamodb", settings)
     found: set[int] = set()
-    try:
+    with dynamodb_errors(settings.names.orders_table):
         for page in client.get_paginator("scan").paginate(
             TableName=settings.names.orders_table,
             ProjectionExpression="CustomerID",
@@ -268,12 +276,4 @@ def known_customers(settings: Settings, limit: int = 20) -> list[int]:
             found.update(int(item["CustomerID"]["N"]) for item in page.get("Items", []))
             if len(found) >= limit * 5:
                 break
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            raise Unavailable(
-                f"DynamoDB table {settings.names.orders_table!r} does not exist: run `cadabra deploy`"
-            ) from exc
-        raise
-    except BotoCoreError as exc:
-        raise Unavailable(f"cannot reach DynamoDB ({exc}): start the stack with `make up`") from exc
     return sorted(found)[:limit]
