@@ -13,8 +13,9 @@ ifneq ($(STACK),)
 export CADABRA_STACK := $(STACK)
 endif
 PYTEST_ARGS ?=
+BENCH ?=
 
-.PHONY: help setup up down status deploy destroy demo test test-fast bench clean
+.PHONY: help setup up down status deploy destroy demo test test-fast bench bench-quick clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -51,8 +52,11 @@ test: setup ## Run the whole test suite (starts and stops its own embedded stack
 test-fast: setup ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: setup ## Run the benchmarks in tests/bench/ (prints numbers and ratios)
-	$(PY) -m tests.bench.run
+bench: setup ## Run every benchmark (full sizes, incl. the 10-min soak), print one table, rewrite docs/BENCHMARKS.md
+	$(PY) -m tests.bench.run $(BENCH)
+
+bench-quick: setup ## The benchmarks' quick mode (minutes); BENCH="name ..." picks some
+	$(PY) -m tests.bench.run --quick $(BENCH)
 
 clean: ## Stop the stack and delete .sandbox/ (data, logs) and caches; keeps .venv
 	-@test -x $(CADABRA) && $(CADABRA) down

@@ -101,6 +101,7 @@ def up(settings: Settings, progress: Progress = lambda _m: None, timeout: float 
             + ", ".join(n for n, c in checked.items() if not c["healthy"])
             + f"; see {settings.log_dir} or run `make down` then `make up`"
         )
+    recover(settings, progress)
     preflight(settings)
     settings.log_dir.mkdir(parents=True, exist_ok=True)
     settings.stack_file.write_text(settings.stack.value)
@@ -129,6 +130,21 @@ def up(settings: Settings, progress: Progress = lambda _m: None, timeout: float 
             bad = {n: c.get("error") for n, c in checked.items() if not c["healthy"]}
             raise StackError(f"the embedded stack was not healthy after {timeout:.0f}s: {bad}; logs in {settings.log_dir}")
         time.sleep(0.1)
+
+
+def recover(settings: Settings, progress: Progress = lambda _m: None, timeout: float = 15.0) -> None:
+    """Clear what a supervisor that died without stopping (kill -9, OOM) left behind, so `up` needs no
+    manual clean-up: its stale PID file, a PostgreSQL still serving its data dir, and the ports of the
+    children that exit on their own when their parent disappears (osmem-server, Lambda workers)."""
+    if settings.pid_file.exists():
+        progress(f"removing the stale PID file {settings.pid_file} (its supervisor is gone)")
+        settings.pid_file.unlink(missing_ok=True)
+    if _stop_leftover_postgres(settings):
+        progress("stopped the PostgreSQL a dead supervisor left running")
+    ports = [port for port in settings.ports.as_dict().values()]
+    deadline = time.monotonic() + timeout
+    while any(health.port_busy("127.0.0.1", port) for port in ports) and time.monotonic() < deadline:
+        time.sleep(0.1)  # orphans notice their parent is gone within a second; preflight names any that stay
 
 
 def _tail(path: Path, size: int = 3000) -> str:

@@ -91,9 +91,25 @@ def port_busy(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def supervisor(settings: Settings) -> dict[str, Any]:
+    """Whether the embedded stack's supervisor (the owner of every component) is alive."""
+    from sandbox.stack.embedded import supervisor_pid
+
+    pid = supervisor_pid(settings)
+    if pid is not None:
+        return {"healthy": True, "pid": pid}
+    if settings.pid_file.exists():
+        error = f"not running (stale PID file {settings.pid_file}): `make up` cleans up and restarts the stack"
+    else:
+        error = "not running: start the stack with `make up`"
+    return {"healthy": False, "error": error}
+
+
 def describe(settings: Settings, checked: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The `cadabra status --json` document."""
     checked = components(settings) if checked is None else checked
+    if settings.stack is Stack.EMBEDDED:
+        checked = {"supervisor": supervisor(settings), **checked}
     return {
         "stack": settings.stack.value,
         "aws": settings.aws_endpoint or "https://aws.amazon.com (real AWS)",

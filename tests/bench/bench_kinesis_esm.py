@@ -25,6 +25,7 @@ from sandbox.aws import client
 from sandbox.localcloud.server import LocalCloud
 from sandbox.settings import Ports, load
 from sandbox.waiting import wait_until
+from tests.bench import report
 
 NOOP = "def handler(event, context):\n    return None\n"
 
@@ -52,15 +53,21 @@ def _put(kinesis, stream: str, total: int) -> float:
     return time.perf_counter() - started
 
 
+GOAL_RATE = 5000.0  # records/s through the mapping (issue: localcloud ESM)
+
+
 def _delivered(extension, mapping: str, field: str = "records") -> int:
     return sum(s[field] for r in extension.describe() if r["uuid"] == mapping for s in r["shards"])
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=20000)
     parser.add_argument("--shards", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="5,000 records")
     args = parser.parse_args()
+    if args.quick:
+        args.records = 5000
     total, shards = args.records, args.shards
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would cost CPU here
 
@@ -122,10 +129,12 @@ def main() -> None:
     print(f"ESM end to end (live)    {e2e:9.0f} records/s  ratio to raw {e2e / raw:5.2f}"
           f"  ({total / e2e_batches:.0f} records per invoke; producer in that phase {total / producer_s:.0f}"
           f" records/s; last record delivered {lag_ms:.0f} ms after the last put)")
-    verdict = {True: "met", False: "NOT met"}
-    print(f"goal >= 5000 records/s: drain {verdict[drain >= 5000]}, end to end {verdict[e2e >= 5000]}"
-          " (end to end cannot exceed the producer, i.e. moto's PutRecords)")
+    report.row("ESM drain (preloaded stream)", drain, "records/s", ceiling=raw, goal=GOAL_RATE,
+               note="ceiling = raw PutRecords")
+    report.row("ESM end to end (live)", e2e, "records/s", ceiling=raw, goal=GOAL_RATE,
+               note="cannot exceed the producer (moto's PutRecords)")
+    return report.exit_code()
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -80,7 +80,7 @@ def test_up_status_up_again_down(stack_env):
     assert document["opensearch"] == f"http://127.0.0.1:{ports['opensearch']}"
     assert document["postgres"] == f"postgresql://cadabra:cadabra@127.0.0.1:{ports['postgres']}/dev"
     assert document["console"] == f"http://127.0.0.1:{ports['console']}"
-    assert set(document["components"]) == {"localcloud", "opensearch", "postgres", "console"}
+    assert set(document["components"]) == {"supervisor", "localcloud", "opensearch", "postgres", "console"}
     assert all(c["healthy"] for c in document["components"].values()), document
     assert document["components"]["localcloud"]["account"] == "000000000000"
     pids = _pids(state_dir)

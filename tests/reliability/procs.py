@@ -1,0 +1,175 @@
+"""The stack as the operating system sees it: processes from /proc, listeners from the kernel's socket table.
+
+The fault and security tests find their targets here rather than through localcloud's internals:
+the supervisor is the process whose command line runs `sandbox.stack.supervisor` with this state
+dir in its environment; a Lambda worker is a descendant whose environment carries the reserved
+`AWS_LAMBDA_FUNCTION_NAME` (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html);
+PostgreSQL is found from its own `postmaster.pid`. Linux only (the sandbox's platform).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.settings import Settings
+
+TCP_LISTEN = "0A"
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
+
+
+def cmdline(pid: int) -> list[str]:
+    return [part.decode(errors="replace") for part in _read(f"/proc/{pid}/cmdline").split(b"\0") if part]
+
+
+def environ(pid: int) -> dict[str, str]:
+    pairs = (item.decode(errors="replace").partition("=") for item in _read(f"/proc/{pid}/environ").split(b"\0"))
+    return {key: value for key, _, value in pairs if key}
+
+
+def parent_of(pid: int) -> int | None:
+    stat = _read(f"/proc/{pid}/stat").decode(errors="replace")
+    try:
+        return int(stat.rsplit(")", 1)[1].split()[1])
+    except (IndexError, ValueError):
+        return None
+
+
+def alive(pid: int) -> bool:
+    stat = _read(f"/proc/{pid}/stat").decode(errors="replace")
+    return bool(stat) and stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def all_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def descendants(root: int) -> set[int]:
+    """`root` and every live process below it."""
+    children: dict[int, list[int]] = {}
+    for pid in all_pids():
+        parent = parent_of(pid)
+        if parent is not None:
+            children.setdefault(parent, []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in found and alive(pid):
+            found.add(pid)
+            todo.extend(children.get(pid, []))
+    return found
+
+
+def supervisor(settings: Settings) -> int | None:
+    """The live supervisor process of this stack's state dir, found by command line and environment."""
+    for pid in all_pids():
+        if "sandbox.stack.supervisor" in cmdline(pid) and alive(pid):
+            if environ(pid).get("CADABRA_STATE_DIR") == str(settings.state_dir):
+                return pid
+    return None
+
+
+def postmaster(settings: Settings) -> int | None:
+    """PostgreSQL's postmaster for this stack (the first line of its postmaster.pid), if alive."""
+    try:
+        pid = int((settings.postgres_data_dir / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if alive(pid) else None
+
+
+def stack_tree(settings: Settings) -> set[int]:
+    """Every process of the embedded stack: the supervisor's tree (localcloud, osmem-server, Lambda
+    workers, the console) and PostgreSQL's (pg_ctl detaches it from the supervisor)."""
+    pids: set[int] = set()
+    for root in (supervisor(settings), postmaster(settings)):
+        if root is not None:
+            pids |= descendants(root)
+    return pids
+
+
+def lambda_workers(settings: Settings, function: str) -> list[int]:
+    """Live worker processes (execution environments) of `function` in this stack."""
+    root = supervisor(settings)
+    if root is None:
+        return []
+    return sorted(pid for pid in descendants(root) - {root}
+                  if environ(pid).get("AWS_LAMBDA_FUNCTION_NAME") == function)
+
+
+def rss_bytes(pids: set[int]) -> int:
+    """Resident memory of these processes (VmRSS from /proc/<pid>/status), summed."""
+    total = 0
+    for pid in pids:
+        for line in _read(f"/proc/{pid}/status").decode(errors="replace").splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+# -- sockets ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Listener:
+    pid: int
+    protocol: str  # tcp, tcp6, udp, udp6
+    address: str
+    port: int
+
+    @property
+    def loopback(self) -> bool:
+        address = ipaddress.ip_address(self.address)
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return address.is_loopback
+
+
+def _decode_address(hex_address: str, protocol: str) -> str:
+    raw = bytes.fromhex(hex_address)
+    if protocol.endswith("6"):  # four host-order 32-bit words
+        raw = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+        return socket.inet_ntop(socket.AF_INET6, raw)
+    return socket.inet_ntop(socket.AF_INET, raw[::-1])
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        pass
+    return inodes
+
+
+def listeners(pids: set[int]) -> list[Listener]:
+    """Every listening TCP socket and bound, unconnected UDP socket owned by one of `pids`."""
+    owner = {inode: pid for pid in pids for inode in _socket_inodes(pid)}
+    found = []
+    for protocol in ("tcp", "tcp6", "udp", "udp6"):
+        lines = _read(f"/proc/net/{protocol}").decode().splitlines()[1:]
+        for line in lines:
+            fields = line.split()
+            local, remote, state, inode = fields[1], fields[2], fields[3], fields[9]
+            if inode not in owner:
+                continue
+            listening = state == TCP_LISTEN if protocol.startswith("tcp") else int(remote.split(":")[1], 16) == 0
+            if listening:
+                address, port = local.split(":")
+                found.append(Listener(owner[inode], protocol, _decode_address(address, protocol), int(port, 16)))
+    return found
