@@ -21,8 +21,8 @@ from tests.reliability import orders, procs
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 KILLS = 10
-LINES = 20_000
-RATE = 800.0  # lines/s: the replay lasts ~25 s, long enough for ten kills while batches are in flight
+LINES = 10_000
+RATE = 400.0  # lines/s: the replay lasts ~25 s, long enough for ten kills while batches are in flight
 
 
 def test_killing_lambda_workers_loses_nothing_and_doubles_nothing(reliability_stack):
