@@ -85,9 +85,14 @@ def service_of(text: str) -> str:
         return ""
 
 
+def name_of(text: str) -> str:
+    """The name in an ARN (a function's, queue's, stream's, bucket's); a bare name passes through."""
+    return Arn.parse(text).resource_id if text.startswith("arn:") else text
+
+
 def bucket_name(bucket: str) -> str:
     """``arn:aws:s3:::name`` -> ``name`` (a bare name passes through)."""
-    return Arn.parse(bucket).resource if bucket.startswith("arn:") else bucket
+    return name_of(bucket)
 
 
 def function_arn(region: str, account: str, name: str, qualifier: str | None = None) -> str:
