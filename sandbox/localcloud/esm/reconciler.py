@@ -120,6 +120,9 @@ class MappingController:
                         if status.clear_problem():
                             log.warning("mapping %s polls %s again", uuid, esm.event_source_arn)
                 except Exception as exc:  # e.g. the stream does not exist (any more): try again next pass
+                    if runner is not None:  # its source is gone: stop polling it, start afresh later
+                        runner.stop()
+                        self._stopping[uuid] = self._runners.pop(uuid)
                     if status.note_problem(f"PROBLEM: {exc}"):
                         log.warning("mapping %s cannot poll %s: %s", uuid, esm.event_source_arn, exc)
 
