@@ -68,6 +68,17 @@ class Arn:
         return Arn(self.partition, self.service, self.region, self.account, self.resource.rsplit(":", 1)[0])
 
 
+def parse_as(text: str, service: str, resource_type: str | None = None) -> Arn | None:
+    """`text` parsed when it is an ARN of `service` (and `resource_type`), else None."""
+    try:
+        arn = Arn.parse(text)
+    except ArnError:
+        return None
+    if arn.service != service or (resource_type is not None and arn.resource_type != resource_type):
+        return None
+    return arn
+
+
 def build(service: str, region: str, account: str, resource: str, partition: str = "aws") -> str:
     """An ARN as AWS writes it: no region/account for S3 buckets, no region for IAM."""
     if service == "s3":

@@ -37,8 +37,8 @@ def test_a_deleted_stream_is_reported_as_a_problem_and_warned_about_once(localcl
     # several reconciler passes (0.5 s each) later, still one warning for this problem
     wait_until(lambda: sum(stream_arn in r.getMessage() for r in caplog.records) >= 1, timeout=2)
     caplog.clear()
-    localcloud.runtime.extensions["esm"]._controller.reconcile()
-    localcloud.runtime.extensions["esm"]._controller.reconcile()
+    localcloud.runtime.extensions["esm"].engine.reconcile()
+    localcloud.runtime.extensions["esm"].engine.reconcile()
     assert [r for r in caplog.records if stream_arn in r.getMessage()] == []
 
 

@@ -27,7 +27,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sandbox.arn import Arn, ArnError
+from sandbox.arn import parse_as
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.awslambda.async_queue import AsyncQueue
 from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, iso_now, unqualified_arn
@@ -189,11 +189,8 @@ class Executor:
         accounts = [self.settings.account_id, seam.DEFAULT_ACCOUNT_ID]
         region = self.settings.region
         if function.startswith("arn:"):
-            try:
-                arn = Arn.parse(function)
-            except ArnError:
-                arn = None
-            if arn is None or arn.service != "lambda" or arn.resource_type != "function":
+            arn = parse_as(function, "lambda", "function")
+            if arn is None:
                 raise FunctionNotFoundError(f"{function!r} is not a Lambda function ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME)")
             region, accounts, name = arn.region, [arn.account], arn.resource_id
             qualifier = qualifier or arn.qualifier

@@ -21,7 +21,6 @@ sources are not emulated; checkpoints live in memory only, as moto's own state d
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from sandbox.arn import Arn
 from sandbox.localcloud import moto_seam as seam
@@ -30,6 +29,7 @@ from sandbox.localcloud.esm.factory import Shared
 from sandbox.localcloud.esm.reconciler import MappingController
 from sandbox.localcloud.esm.sender import Sender
 from sandbox.localcloud.runtime import Runtime
+from sandbox.localcloud.service import ServiceExtension
 
 
 @functools.lru_cache(maxsize=256)
@@ -42,36 +42,23 @@ def _function_role(function_arn: str) -> str:
         return ""
 
 
-class EventSourceMappings:
+class EventSourceMappings(ServiceExtension):
     name = "esm"
     targets = hooks.TARGETS
 
-    def __init__(self) -> None:
-        self._controller: MappingController | None = None
-        self._patches = seam.Patches()
-
-    def install(self, runtime: Runtime) -> None:
+    def start(self, runtime: Runtime) -> MappingController:
         shared = Shared(
             settings=runtime.settings, sender=Sender(runtime), destinations=runtime.destinations, identity=_function_role
         )
-        self._controller = MappingController(shared)
-        hooks.install(self._patches, self._controller)
-        self._controller.start()
+        controller = MappingController(shared)
+        hooks.install(self.patches, controller)
+        controller.start()
+        return controller
 
     def shutdown(self) -> None:
-        self._patches.undo()
-        if self._controller is not None:
-            self._controller.shutdown()
-            self._controller = None
+        super().shutdown()
         _function_role.cache_clear()
 
     def reset(self) -> None:
-        """moto forgot every mapping: stop their pollers and forget checkpoints."""
-        if self._controller is not None:
-            self._controller.reset()
+        super().reset()
         _function_role.cache_clear()
-
-    def describe(self) -> list[dict[str, Any]]:
-        """Rows: uuid, function, source, state, last_result, batch_size, shards[{shard_id,
-        iterator_age_ms, checkpoint, records, failures, discarded}]."""
-        return self._controller.describe() if self._controller else []

@@ -46,7 +46,7 @@ class MappingController:
     def start(self) -> None:
         self._thread.start()
 
-    def shutdown(self) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():

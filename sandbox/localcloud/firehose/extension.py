@@ -22,6 +22,7 @@ from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.firehose import hooks
 from sandbox.localcloud.firehose.engine import FirehoseEngine, utc_now
 from sandbox.localcloud.runtime import InvocationResult, Runtime
+from sandbox.localcloud.service import ServiceExtension
 
 
 class MotoCatalog:
@@ -33,37 +34,20 @@ class MotoCatalog:
                 yield account_id, region, model
 
 
-class FirehoseDelivery:
+class FirehoseDelivery(ServiceExtension):
     name = "firehose"
     targets = hooks.TARGETS
 
     def __init__(self, *, clock: Callable[[], datetime] = utc_now, tick_seconds: float = 0.2) -> None:
+        super().__init__()
         self._clock = clock
         self._tick_seconds = tick_seconds
-        self.engine: FirehoseEngine | None = None
-        self._patches = seam.Patches()
 
-    def install(self, runtime: Runtime) -> None:
+    def start(self, runtime: Runtime) -> FirehoseEngine:
         def invoke(function: str, payload: bytes, **kwargs: Any) -> InvocationResult:
             return runtime.invoke(function, payload, **kwargs)
 
-        self.engine = FirehoseEngine(
-            runtime.settings, MotoCatalog(), invoke, clock=self._clock, tick_seconds=self._tick_seconds
-        )
-        hooks.install(self._patches, self.engine)
-        self.engine.start()
-
-    def shutdown(self) -> None:
-        """Restore moto, then deliver everything still buffered."""
-        self._patches.undo()
-        if self.engine is not None:
-            self.engine.stop()
-
-    def reset(self) -> None:
-        """moto forgot every delivery stream and bucket: drop the buffers."""
-        if self.engine is not None:
-            self.engine.reset()
-
-    def describe(self) -> list[dict[str, Any]]:
-        """One row per delivery stream: source, destination, buffered and delivered counts."""
-        return self.engine.describe() if self.engine is not None else []
+        engine = FirehoseEngine(runtime.settings, MotoCatalog(), invoke, clock=self._clock, tick_seconds=self._tick_seconds)
+        hooks.install(self.patches, engine)
+        engine.start()
+        return engine

@@ -35,8 +35,8 @@ OPENSEARCH_KEY = "Amazonopensearchservice"
 def install(patches: seam.Patches, engine: FirehoseEngine) -> None:
     """Hand records to `engine`; validate and complete moto's create/update calls."""
     patches.replace(PUT_RECORD_BATCH, lambda original: _put_record_batch_hook(engine, original))
-    patches.replace(CREATE, _create_hook)
-    patches.replace(UPDATE, _update_hook)
+    patches.replace(CREATE, _validated("AmazonopensearchserviceDestinationConfiguration", _create_opensearch))
+    patches.replace(UPDATE, _validated("AmazonopensearchserviceDestinationUpdate", _update_opensearch))
 
 
 def _put_record_batch_hook(engine: FirehoseEngine, original: Callable[..., Any]) -> Callable[..., Any]:
@@ -78,74 +78,78 @@ def _validate(response: Any) -> None:
         raise seam.FirehoseInvalidArgument(str(exc)) from None
 
 
-def _create_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    def create_delivery_stream(response: Any) -> Any:
-        _validate(response)
-        config = response._get_param("AmazonopensearchserviceDestinationConfiguration")
-        if not config:
-            return original(response)
-        others = [f for f in CHECKS if f.endswith("Configuration") and OPENSEARCH_KEY not in f and response._get_param(f)]
-        if others:
-            raise seam.FirehoseInvalidArgument("Exactly one destination configuration is supported for a Firehose")
-        backend = response.firehose_backend
-        name = response._get_param("DeliveryStreamName")
-        arn = backend.create_delivery_stream(
-            region=response.region,
-            delivery_stream_name=name,
-            delivery_stream_type=response._get_param("DeliveryStreamType"),
-            kinesis_stream_source_configuration=response._get_param("KinesisStreamSourceConfiguration"),
-            delivery_stream_encryption_configuration_input=response._get_param(
-                "DeliveryStreamEncryptionConfigurationInput"
-            ),
-            s3_destination_configuration=None,
-            extended_s3_destination_configuration=None,
-            redshift_destination_configuration=None,
-            elasticsearch_destination_configuration=config,  # moto validates it as the same shape
-            splunk_destination_configuration=None,
-            http_endpoint_destination_configuration=None,
-            snowflake_destination_configuration=None,
-            iceberg_destination_configuration=None,
-            tags=response._get_param("Tags"),
+def _validated(parameter: str, opensearch: Callable[[Any, dict[str, Any]], Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A create/update hook: validate as AWS does, then `opensearch(response, value)` when the
+    request carries `parameter` (which moto rejects), else moto's own handler."""
+
+    def make(original: Callable[..., Any]) -> Callable[..., Any]:
+        def hook(response: Any) -> Any:
+            _validate(response)
+            value = response._get_param(parameter)
+            return opensearch(response, value) if value else original(response)
+
+        hook.__name__ = original.__name__
+        return hook
+
+    return make
+
+
+def _create_opensearch(response: Any, config: dict[str, Any]) -> Any:
+    """CreateDeliveryStream with an OpenSearch Service destination, stored as moto stores Elasticsearch."""
+    others = [f for f in CHECKS if f.endswith("Configuration") and OPENSEARCH_KEY not in f and response._get_param(f)]
+    if others:
+        raise seam.FirehoseInvalidArgument("Exactly one destination configuration is supported for a Firehose")
+    backend = response.firehose_backend
+    name = response._get_param("DeliveryStreamName")
+    arn = backend.create_delivery_stream(
+        region=response.region,
+        delivery_stream_name=name,
+        delivery_stream_type=response._get_param("DeliveryStreamType"),
+        kinesis_stream_source_configuration=response._get_param("KinesisStreamSourceConfiguration"),
+        delivery_stream_encryption_configuration_input=response._get_param(
+            "DeliveryStreamEncryptionConfigurationInput"
+        ),
+        s3_destination_configuration=None,
+        extended_s3_destination_configuration=None,
+        redshift_destination_configuration=None,
+        elasticsearch_destination_configuration=config,  # moto validates it as the same shape
+        splunk_destination_configuration=None,
+        http_endpoint_destination_configuration=None,
+        snowflake_destination_configuration=None,
+        iceberg_destination_configuration=None,
+        tags=response._get_param("Tags"),
+    )
+    entry = backend.delivery_streams[name].destinations[0]
+    entry[OPENSEARCH_KEY] = entry.pop("Elasticsearch")
+    return seam.ActionResult({"DeliveryStreamARN": arn})
+
+
+def _update_opensearch(response: Any, update: dict[str, Any]) -> Any:
+    """UpdateDestination of an OpenSearch Service destination (version checked as moto does)."""
+    backend = response.firehose_backend
+    name = response._get_param("DeliveryStreamName")
+    model = backend.delivery_streams.get(name)
+    if model is None:
+        raise seam.FirehoseResourceNotFound(f"Firehose {name} under accountId {backend.account_id} not found.")
+    version = response._get_param("CurrentDeliveryStreamVersionId")
+    if model.version_id != version:
+        raise seam.FirehoseConcurrentModification(
+            f"Cannot update firehose: {name} since the current version id: {model.version_id} "
+            f"and specified version id: {version} do not match"
         )
-        entry = backend.delivery_streams[name].destinations[0]
-        entry[OPENSEARCH_KEY] = entry.pop("Elasticsearch")
-        return seam.ActionResult({"DeliveryStreamARN": arn})
-
-    return create_delivery_stream
-
-
-def _update_hook(original: Callable[..., Any]) -> Callable[..., Any]:
-    def update_destination(response: Any) -> Any:
-        _validate(response)
-        update = response._get_param("AmazonopensearchserviceDestinationUpdate")
-        if not update:
-            return original(response)
-        backend = response.firehose_backend
-        name = response._get_param("DeliveryStreamName")
-        model = backend.delivery_streams.get(name)
-        if model is None:
-            raise seam.FirehoseResourceNotFound(f"Firehose {name} under accountId {backend.account_id} not found.")
-        version = response._get_param("CurrentDeliveryStreamVersionId")
-        if model.version_id != version:
-            raise seam.FirehoseConcurrentModification(
-                f"Cannot update firehose: {name} since the current version id: {model.version_id} "
-                f"and specified version id: {version} do not match"
-            )
-        destination_id = response._get_param("DestinationId")
-        entry = next((d for d in model.destinations if d["destination_id"] == destination_id), None)
-        if entry is None:
-            raise seam.FirehoseInvalidArgument(f"Destination Id {destination_id} not found")
-        if OPENSEARCH_KEY not in entry:
-            raise seam.FirehoseInvalidArgument(
-                "Changing the destination type to or from AmazonOpenSearchService is not supported at this time."
-            )
-        update = dict(update)
-        s3_update = update.pop("S3Update", None)
-        entry[OPENSEARCH_KEY].update(update)
-        if s3_update:
-            entry[OPENSEARCH_KEY].setdefault("S3DestinationDescription", {}).update(s3_update)
-        model.version_id = str(int(version) + 1)
-        model.last_update_timestamp = seam.utcnow()
-        return seam.EmptyResult()
-
-    return update_destination
+    destination_id = response._get_param("DestinationId")
+    entry = next((d for d in model.destinations if d["destination_id"] == destination_id), None)
+    if entry is None:
+        raise seam.FirehoseInvalidArgument(f"Destination Id {destination_id} not found")
+    if OPENSEARCH_KEY not in entry:
+        raise seam.FirehoseInvalidArgument(
+            "Changing the destination type to or from AmazonOpenSearchService is not supported at this time."
+        )
+    update = dict(update)
+    s3_update = update.pop("S3Update", None)
+    entry[OPENSEARCH_KEY].update(update)
+    if s3_update:
+        entry[OPENSEARCH_KEY].setdefault("S3DestinationDescription", {}).update(s3_update)
+    model.version_id = str(int(version) + 1)
+    model.last_update_timestamp = seam.utcnow()
+    return seam.EmptyResult()

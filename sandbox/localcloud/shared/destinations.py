@@ -17,7 +17,7 @@ import json
 from typing import Any, Callable
 
 from sandbox import aws
-from sandbox.arn import Arn, ArnError
+from sandbox.arn import Arn, parse_as
 from sandbox.settings import Settings
 
 Invoke = Callable[..., Any]  # the runtime's invoke(function, payload, invocation_type=...)
@@ -41,11 +41,8 @@ class DestinationSender:
 
     def send(self, destination_arn: str, document: dict[str, Any], *, services: tuple[str, ...] = ("sqs", "sns", "lambda")) -> None:
         """Deliver `document` to `destination_arn`, one of `services` (raises UnsupportedDestination)."""
-        try:
-            arn = Arn.parse(destination_arn)
-        except ArnError:
-            arn = None
-        if arn is None or arn.service not in services:
+        arn = next((a for s in services if (a := parse_as(destination_arn, s)) is not None), None)
+        if arn is None:
             kinds = ", ".join(s.upper() if s != "lambda" else "Lambda" for s in services)
             raise UnsupportedDestination(f"destination {destination_arn!r} is not supported by localcloud: use {kinds}")
         self._senders[arn.service](arn, json.dumps(document))

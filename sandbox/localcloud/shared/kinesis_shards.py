@@ -18,7 +18,7 @@ import bisect
 from enum import StrEnum
 from typing import Any, Callable, TypeVar
 
-from sandbox.arn import Arn, ArnError
+from sandbox.arn import parse_as
 from sandbox.localcloud import moto_seam as seam
 
 T = TypeVar("T")
@@ -78,11 +78,8 @@ class KinesisStream:
     """A stream in moto's Kinesis backend of the ARN's account and region, and its shards."""
 
     def __init__(self, stream_arn: str) -> None:
-        try:
-            arn = Arn.parse(stream_arn)
-        except ArnError:
-            arn = None
-        if arn is None or arn.service != "kinesis" or arn.resource_type != "stream":
+        arn = parse_as(stream_arn, "kinesis", "stream")
+        if arn is None:
             raise ValueError(f"{stream_arn!r} is not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)")
         self.arn = stream_arn
         self.region, self.account_id = arn.region, arn.account

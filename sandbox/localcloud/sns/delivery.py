@@ -61,10 +61,20 @@ class SnsDelivery:
         self._moto_publish = moto_publish
         self._http = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sns-http")
         self._stop = threading.Event()
+        inbox.open()
 
     def stop(self) -> None:
         self._stop.set()
         self._http.shutdown(wait=True, cancel_futures=True)
+        self.inbox.close()
+
+    def reset(self) -> None:
+        """moto forgot every topic: empty the inbox."""
+        self.inbox.clear()
+
+    def describe(self) -> list[dict[str, Any]]:
+        """The inbox (email, email-json, SMS deliveries), oldest first."""
+        return self.inbox.entries()
 
     def publish(
         self,

@@ -7,40 +7,18 @@ moto's ``Subscription.publish`` to them. https://docs.aws.amazon.com/sns/latest/
 
 from __future__ import annotations
 
-from typing import Any
-
-from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.runtime import Runtime
+from sandbox.localcloud.service import ServiceExtension
 from sandbox.localcloud.sns import hooks
 from sandbox.localcloud.sns.delivery import SnsDelivery
 from sandbox.localcloud.sns.inbox import Inbox
 
 
-class SnsExtension:
+class SnsExtension(ServiceExtension):
     name = "sns"
     targets = hooks.TARGETS
 
-    def __init__(self) -> None:
-        self.delivery: SnsDelivery | None = None
-        self._patches = seam.Patches()
-
-    def install(self, runtime: Runtime) -> None:
-        inbox = Inbox(runtime.settings)
-        inbox.open()
-        self.delivery = SnsDelivery(runtime.invoke, inbox, moto_publish=hooks.PUBLISH.current())
-        hooks.install(self._patches, self.delivery.publish)
-
-    def shutdown(self) -> None:
-        self._patches.undo()
-        if self.delivery is not None:
-            self.delivery.stop()
-            self.delivery.inbox.close()
-
-    def reset(self) -> None:
-        """moto forgot every topic: empty the inbox."""
-        if self.delivery is not None:
-            self.delivery.inbox.clear()
-
-    def describe(self) -> list[dict[str, Any]]:
-        """The inbox (email, email-json, SMS deliveries), oldest first."""
-        return self.delivery.inbox.entries() if self.delivery is not None else []
+    def start(self, runtime: Runtime) -> SnsDelivery:
+        delivery = SnsDelivery(runtime.invoke, Inbox(runtime.settings), moto_publish=hooks.PUBLISH.current())
+        hooks.install(self.patches, delivery.publish)
+        return delivery
