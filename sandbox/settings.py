@@ -261,6 +261,14 @@ def configure_moto(settings: Settings) -> None:
     os.environ["MOTO_ACCOUNT_ID"] = settings.account_id
 
 
+def configure_local_spark(python: str, host: str = "127.0.0.1") -> None:
+    """Before a local-mode Spark JVM starts: its web UI binds SPARK_LOCAL_IP (no conf key does it),
+    and its Python workers (UDFs, Python data sources) run `python`, the interpreter with the
+    project's dependencies, not whatever `python3` comes first on PATH."""
+    os.environ["SPARK_LOCAL_IP"] = host
+    os.environ.setdefault("PYSPARK_PYTHON", python)
+
+
 def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a child process that should see the same settings (keeps PATH etc.)."""
     env = dict(os.environ)
