@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -201,16 +200,10 @@ def demo(stack: Optional[str] = typer.Option(None, help="embedded (default) or d
     else:
         _deploy(settings)
         print_endpoints(settings)
-    from sandbox.deploy.engine import pipeline_names
+    from sandbox.pipelines_registry import pipeline_modules
 
     ran = 0
-    for name in pipeline_names():
-        try:
-            module = importlib.import_module(f"pipelines.{name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pipelines.{name}.demo":
-                raise
-            continue
+    for name, module in pipeline_modules("demo"):
         out.rule(f"pipeline: {name}")
         module.run(settings, out)
         ran += 1
@@ -244,7 +237,7 @@ ESM_COLUMNS = [
 ESM_SHARD_COLUMNS = [
     Column("function", format=short_arn), Column("source", format=short_arn), Column("state"),
     Column("last_result", "last result", text=True), Column("shard_id", "shard"),
-    Column("iterator_age_ms", "age ms"), Column("checkpoint"), Column("records"), Column("failures"),
+    Column("iterator_age_ms", "age ms"), Column("checkpoint"), Column("records"), Column("batches"), Column("failures"),
     Column("discarded"), Column("batch_size", "batch"), Column("uuid"),
 ]
 FIREHOSE_COLUMNS = [
@@ -269,7 +262,7 @@ INBOX_COLUMNS = [
 @esm_app.command("list")
 def esm_list(wide: bool = WIDE, as_json: bool = AS_JSON) -> None:
     """State, last result and iterator age of every event source mapping (`--wide`: one row per shard)."""
-    mappings = _console_json(_settings(), "/api/localcloud/kinesis_esm")
+    mappings = _console_json(_settings(), "/api/localcloud/esm")
     if as_json or not wide:
         rows = mappings if as_json else [_esm_summary(m) for m in mappings]
         show(out, rows, ESM_COLUMNS, title="event source mappings", as_json=as_json)
@@ -359,17 +352,9 @@ def serve_docker() -> None:
 def _register_pipeline_commands() -> None:
     """Pipelines with commands expose `register(app, groups)` in pipelines/<name>/cli.py
     (groups: the shared sub-commands, e.g. groups["replay"] for `cadabra replay ...`)."""
-    try:
-        from sandbox.deploy.engine import pipeline_names
-    except ImportError:  # pragma: no cover
-        return
-    for name in pipeline_names():
-        try:
-            module = importlib.import_module(f"pipelines.{name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipelines.{name}.cli":
-                continue
-            raise
+    from sandbox.pipelines_registry import pipeline_modules
+
+    for _, module in pipeline_modules("cli"):
         module.register(app, {"replay": replay_app})
 
 

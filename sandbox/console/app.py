@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sandbox.console import overview, resources
 from sandbox.console.site import STATIC, Site, template_environment
+from sandbox.pipelines_registry import pipeline_modules
 from sandbox.settings import Settings
 
 
@@ -22,7 +20,7 @@ def create_app(settings: Settings, runtime: Any = None) -> FastAPI:
     app = FastAPI(title="Cadabra sandbox console", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.runtime = runtime
-    consoles = _pipeline_consoles()
+    consoles = pipeline_modules("console")
     templates = template_environment(
         {name: Path(module.__file__).parent / "templates" for name, module in consoles}  # type: ignore[arg-type]
     )
@@ -55,21 +53,3 @@ def create_app(settings: Settings, runtime: Any = None) -> FastAPI:
     app.include_router(api)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-
-
-def _pipeline_consoles() -> list[tuple[str, ModuleType]]:
-    """(name, module) of every `pipelines/<name>/console.py`, in folder order."""
-    try:
-        import pipelines
-    except ImportError:
-        return []
-    found = []
-    for info in sorted(pkgutil.iter_modules(pipelines.__path__), key=lambda i: i.name):
-        try:
-            module = importlib.import_module(f"pipelines.{info.name}.console")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipelines.{info.name}.console":
-                continue
-            raise
-        found.append((info.name, module))
-    return found

@@ -35,7 +35,7 @@ def register(site: Site) -> None:
             "streams": lambda: streams(site.settings),
             "tables": lambda: tables(site.settings),
             "functions": lambda: functions(site.settings, localcloud_rows(site.runtime, "lambda")),
-            "mappings": lambda: mappings(site.settings, localcloud_rows(site.runtime, "esm", "kinesis_esm")),
+            "mappings": lambda: mappings(site.settings, localcloud_rows(site.runtime, "esm")),
             "delivery_streams": lambda: delivery_streams(site.settings, localcloud_rows(site.runtime, "firehose")),
             "queues": lambda: queues(site.settings),
         }
@@ -52,13 +52,10 @@ def section(read: Callable[[], list[dict[str, Any]]]) -> dict[str, Any]:
         return {"rows": [], "error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
-def localcloud_rows(runtime: Any, *names: str) -> list[dict[str, Any]] | None:
-    """What localcloud's extension reports when it runs in this process (None on other stacks)."""
+def localcloud_rows(runtime: Any, name: str) -> list[dict[str, Any]] | None:
+    """What localcloud's extension `name` reports when it runs in this process (None on other stacks)."""
     extensions = getattr(runtime, "extensions", None) or {}
-    for name in names:
-        if name in extensions:
-            return extensions[name].describe()
-    return None
+    return extensions[name].describe() if name in extensions else None
 
 
 def _short(arn: str | None) -> str:

@@ -74,7 +74,7 @@ def run(monkeypatch):
 
 @pytest.fixture
 def console_routes(monkeypatch):
-    routes = {"/api/localcloud/kinesis_esm": ESM, "/api/localcloud/esm": ESM, "/api/localcloud/firehose": FIREHOSE,
+    routes = {"/api/localcloud/esm": ESM, "/api/localcloud/firehose": FIREHOSE,
               "/api/localcloud/lambda": LAMBDA, "/api/localcloud/sns": INBOX}
     monkeypatch.setattr(cli, "_console_json", lambda settings, path: routes[path])
 
