@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
 ORDER_LINES = 200
 LOG_LINES = 300
-HOSTILE_CUSTOMER = 99999
+HOSTILE_CUSTOMER = 4242421  # not in the data, nor a sentinel of another test
 HOSTILE_STATUS = 418  # the one log line with this status is the hostile one
 HOSTILE_DESCRIPTION = """<script>window.__pwned='description';alert('description')</script><img src=x onerror="window.__pwned='img';alert('img')">"""
 HOSTILE_PATH = "/search/<script>window.__pwned='path';alert('path')</script>"
@@ -56,12 +56,18 @@ def live(stack):
     assert answer["FailedPutCount"] == 0
 
     ddb = client("dynamodb", stack)
-    wait_until(lambda: ddb.query(TableName=stack.names.orders_table, KeyConditionExpression="CustomerID = :c",
-                                 ExpressionAttributeValues={":c": {"N": str(HOSTILE_CUSTOMER)}})["Count"],
-               timeout=120, interval=0.5, message="the hostile order line in DynamoDB")
+
+    def hostile_items() -> list[dict]:
+        return ddb.query(TableName=stack.names.orders_table, KeyConditionExpression="CustomerID = :c",
+                         ExpressionAttributeValues={":c": {"N": str(HOSTILE_CUSTOMER)}})["Items"]
+
+    wait_until(hostile_items, timeout=120, interval=0.5, message="the hostile order line in DynamoDB")
     wait_until(lambda: _count(stack, "*") - before >= len(lines), timeout=120, interval=0.5,
                message=f"{len(lines)} log documents indexed")
-    return stack
+    yield stack
+    for item in hostile_items():  # the sample's lines may stay (other tests replay them too); this one goes
+        ddb.delete_item(TableName=stack.names.orders_table,
+                        Key={"CustomerID": item["CustomerID"], "OrderID": item["OrderID"]})
 
 
 def _api(settings, path: str):
