@@ -241,9 +241,9 @@ ESM_SHARD_COLUMNS = [
     Column("discarded"), Column("batch_size", "batch"), Column("uuid"),
 ]
 FIREHOSE_COLUMNS = [
-    Column("name"), Column("destination"), Column("buffered_records", "buffered"), Column("buffered_bytes", "bytes"),
+    Column("name"), Column("destination", text=True), Column("buffered_records", "buffered"),
     Column("delivered_records", "delivered"), Column("failed_records", "failed"),
-    Column("last_delivery", "last", format=clock), Column("source", wide=True),
+    Column("last_delivery", "last", format=clock), Column("buffered_bytes", "bytes", wide=True), Column("source", wide=True),
     Column("source_stream", "source stream", wide=True, format=short_arn),
     Column("transform", wide=True, format=short_arn), Column("dropped_records", "dropped", wide=True),
     Column("last_error", "last error", wide=True, text=True),

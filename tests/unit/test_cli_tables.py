@@ -25,8 +25,13 @@ ESM = [{
                 "records": 1200 + i, "failures": i, "discarded": 0} for i in range(2)],
 }]
 FIREHOSE = [{
+    "name": "PurchaseLogs", "account_id": "000000000000", "region": "us-east-1", "source": "KinesisStreamAsSource",
+    "source_stream": ARN.format("kinesis", "stream/CadabraOrders"), "destination": "ExtendedS3",
+    "transform": None, "buffered_records": 12345, "buffered_bytes": 5242880, "last_delivery": None,
+    "delivered_records": 1234567, "failed_records": 0, "dropped_records": 0, "last_error": None,
+}, {
     "name": "WebLogs", "account_id": "000000000000", "region": "us-east-1", "source": "DirectPut",
-    "source_stream": None, "destination": "OpenSearch", "transform": ARN.format("lambda", "function:LogTransform"),
+    "source_stream": None, "destination": "AmazonOpenSearchService", "transform": ARN.format("lambda", "function:LogTransform"),
     "buffered_records": 12345, "buffered_bytes": 5242880, "last_delivery": "2026-11-28T08:30:00.804254+00:00",
     "delivered_records": 1234567, "failed_records": 3, "dropped_records": 0,
     "last_error": "OS.ConnectionFailed: the search node did not answer within 300 seconds",
@@ -98,7 +103,8 @@ def test_esm_list_fits_80_columns_one_row_per_mapping(run, console_routes):
 
 
 def test_firehose_lambda_and_inbox_fit_80_columns(run, console_routes):
-    _readable(run("firehose", "list"), FIREHOSE, ["name", "destination", "delivered_records", "failed_records"])
+    _readable(run("firehose", "list"), FIREHOSE, ["name", "buffered_records", "delivered_records", "failed_records",
+                                                   "destination"], text_keys=("destination",))
     _headers_whole(run("firehose", "list"), cli.FIREHOSE_COLUMNS)
     _headers_whole(run("lambda", "list"), cli.LAMBDA_COLUMNS)
     _headers_whole(run("inbox"), cli.INBOX_COLUMNS)
