@@ -72,7 +72,8 @@ def search_logs(
     from pipelines.weblogs import search
 
     hits = search.search(search.client_for(get_settings()), query, since=since, size=size)
-    show(Console(), hits, HIT_COLUMNS, title=f"{len(hits)} hits for {query!r}", wide=wide, as_json=as_json)
+    show(Console(), hits, HIT_COLUMNS, title=f"{len(hits)} hits for {query!r}", wide=wide, as_json=as_json,
+         empty=f"no hits for {query!r}")
 
 
 @logs_app.command("top")
