@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Optional
+from urllib.parse import urlencode
 
 from fastapi import Query
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -24,7 +25,7 @@ def register(site: Site) -> None:
     @site.app.get("/orders", include_in_schema=False)
     def old_orders_page(customer: Optional[str] = None) -> RedirectResponse:
         """The page's former address."""
-        return RedirectResponse("/customers" + (f"?customer={customer}" if customer else ""))
+        return RedirectResponse("/customers" + (f"?{urlencode({'customer': customer})}" if customer else ""))
 
     @site.api.get("/customers/{customer_id}/orders")
     def customer_orders(
