@@ -14,6 +14,8 @@ export CADABRA_STACK := $(STACK)
 endif
 PYTEST_ARGS ?=
 BENCH ?=
+# Playwright (tests/browser/) drives Debian's Chromium at /usr/bin/chromium: never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help setup up down status deploy destroy demo test test-fast bench bench-quick clean
 
