@@ -132,19 +132,47 @@ def up(settings: Settings, progress: Progress = lambda _m: None, timeout: float 
         time.sleep(0.1)
 
 
-def recover(settings: Settings, progress: Progress = lambda _m: None, timeout: float = 15.0) -> None:
+def recover(settings: Settings, progress: Progress = lambda _m: None, grace: float = 5.0) -> None:
     """Clear what a supervisor that died without stopping (kill -9, OOM) left behind, so `up` needs no
-    manual clean-up: its stale PID file, a PostgreSQL still serving its data dir, and the ports of the
-    children that exit on their own when their parent disappears (osmem-server, Lambda workers)."""
-    if settings.pid_file.exists():
-        progress(f"removing the stale PID file {settings.pid_file} (its supervisor is gone)")
-        settings.pid_file.unlink(missing_ok=True)
+    manual clean-up: its stale PID file, the PostgreSQL that pg_ctl detached from it, and children
+    still holding its ports (osmem-server exits by itself when its parent goes; one that does not
+    within `grace` seconds is stopped by PID). Nothing to do when no PID file is left."""
+    if not settings.pid_file.exists():
+        return
+    progress(f"removing the stale PID file {settings.pid_file} (its supervisor is gone)")
+    settings.pid_file.unlink(missing_ok=True)
     if _stop_leftover_postgres(settings):
         progress("stopped the PostgreSQL a dead supervisor left running")
-    ports = [port for port in settings.ports.as_dict().values()]
-    deadline = time.monotonic() + timeout
-    while any(health.port_busy("127.0.0.1", port) for port in ports) and time.monotonic() < deadline:
-        time.sleep(0.1)  # orphans notice their parent is gone within a second; preflight names any that stay
+    deadline = time.monotonic() + grace
+    while _leftovers(settings) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for pid in _leftovers(settings):
+        progress(f"stopping PID {pid}, left running by the dead supervisor")
+        _terminate(pid, settings, timeout=5.0)
+
+
+LEFTOVER_COMMANDS = ("osmem-server", "sandbox.stack.supervisor")  # what a supervisor runs that holds ports
+
+
+def _leftovers(settings: Settings) -> list[int]:
+    """Live supervisors or osmem-servers of this state dir (their environment names it), other than
+    this process. Linux only (/proc); elsewhere the preflight's port check reports what is left."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    wanted = f"CADABRA_STATE_DIR={settings.state_dir}".encode()
+    found = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            ours = any(name.encode() in part for part in command[:3] for name in LEFTOVER_COMMANDS)
+            if ours and wanted in (entry / "environ").read_bytes().split(b"\0") and _alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
 
 
 def _tail(path: Path, size: int = 3000) -> str:
