@@ -106,13 +106,19 @@ def lambda_workers(settings: Settings, function: str) -> list[int]:
                   if environ(pid).get("AWS_LAMBDA_FUNCTION_NAME") == function)
 
 
-def rss_bytes(pids: set[int]) -> int:
-    """Resident memory of these processes (VmRSS from /proc/<pid>/status), summed."""
+def memory_bytes(pids: set[int]) -> int:
+    """Memory of these processes together: the sum of their PSS (/proc/<pid>/smaps_rollup), which
+    splits shared pages among the processes sharing them (PostgreSQL's backends share its buffers;
+    summed RSS would count them once per backend). VmRSS where smaps_rollup is missing."""
     total = 0
     for pid in pids:
-        for line in _read(f"/proc/{pid}/status").decode(errors="replace").splitlines():
-            if line.startswith("VmRSS:"):
+        rollup = _read(f"/proc/{pid}/smaps_rollup").decode(errors="replace")
+        field = "Pss:" if rollup else "VmRSS:"
+        text = rollup or _read(f"/proc/{pid}/status").decode(errors="replace")
+        for line in text.splitlines():
+            if line.startswith(field):
                 total += int(line.split()[1]) * 1024
+                break
     return total
 
 
