@@ -10,6 +10,7 @@ from __future__ import annotations
 from sandbox.localcloud.awslambda.extension import LambdaExtension
 from sandbox.localcloud.esm.extension import EventSourceMappings
 from sandbox.localcloud.firehose.extension import FirehoseDelivery
+from sandbox.localcloud.glue.extension import GlueCrawlers
 from sandbox.localcloud.sns.extension import SnsExtension
 
-EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery)
+EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery, GlueCrawlers)
