@@ -62,7 +62,7 @@ def test_hive_partitions_with_exclusions_make_one_partitioned_table(lake):
     orders = found["orders"]
     assert [k["Name"] for k in orders["PartitionKeys"]] == ["year", "month", "day", "hour"]
     columns = {c["Name"]: c["Type"] for c in orders["StorageDescriptor"]["Columns"]}
-    assert columns == {"InvoiceNo": "string", "Quantity": "bigint", "UnitPrice": "double", "Country": "string"}
+    assert columns == {"invoiceno": "string", "quantity": "bigint", "unitprice": "double", "country": "string"}
     assert orders["StorageDescriptor"]["Location"] == f"s3://{BUCKET}/orders/"
     assert orders["Parameters"]["classification"] == "json" and orders["Parameters"]["compressionType"] == "gzip"
     assert partitions(settings, "orders") == {("2011", "12", "09", "12"), ("2011", "12", "09", "13")}

@@ -45,6 +45,14 @@ def _error(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
 
+def columns(found: Inferred) -> list[dict[str, str]]:
+    """The catalog's columns: lower-case names, as Glue stores them (the first of clashing names wins)."""
+    out: dict[str, str] = {}
+    for name, kind in found.columns.items():
+        out.setdefault(name.lower(), kind)
+    return [{"Name": name, "Type": kind} for name, kind in out.items()]
+
+
 def storage(layout: TableLayout, found: Inferred, location: str) -> dict[str, Any]:
     fmt = FORMATS[found.classification]
     params = {"classification": found.classification, "typeOfData": "file"}
@@ -56,7 +64,7 @@ def storage(layout: TableLayout, found: Inferred, location: str) -> dict[str, An
     if found.csv_header:
         params["skip.header.line.count"] = "1"
     return {
-        "Columns": [{"Name": name, "Type": kind} for name, kind in found.columns.items()],
+        "Columns": columns(found),
         "Location": location,
         "InputFormat": fmt["InputFormat"],
         "OutputFormat": fmt["OutputFormat"],
