@@ -12,7 +12,8 @@ from sandbox.localcloud.awslambda.extension import LambdaExtension
 from sandbox.localcloud.esm.extension import EventSourceMappings
 from sandbox.localcloud.firehose.extension import FirehoseDelivery
 from sandbox.localcloud.glue.extension import GlueCrawlers
+from sandbox.localcloud.redshift_data.extension import RedshiftDataApi
 from sandbox.localcloud.sns.extension import SnsExtension
 
 EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery, GlueCrawlers,
-              AthenaQueries)
+              AthenaQueries, RedshiftDataApi)

@@ -65,3 +65,26 @@ def rows(settings: Settings, qid: str, page: int = 1000) -> list[list[str | None
         token = answer.get("NextToken")
         if not token:
             return out
+
+
+def redshift(settings: Settings, sql: str | list[str], **parameters: str) -> dict[str, Any]:
+    """Run SQL through the Data API on the stack's cluster; the final DescribeStatement document."""
+    client = aws.client("redshift-data", settings)
+    extra: dict[str, Any] = {"Parameters": [{"name": k, "value": v} for k, v in parameters.items()]} if parameters else {}
+    if isinstance(sql, list):
+        sid = client.batch_execute_statement(ClusterIdentifier="cadabra", Database="dev", DbUser="cadabra", Sqls=sql)["Id"]
+    else:
+        sid = client.execute_statement(ClusterIdentifier="cadabra", Database="dev", DbUser="cadabra", Sql=sql, **extra)["Id"]
+    return wait_until(lambda: (d := client.describe_statement(Id=sid))["Status"] in ("FINISHED", "FAILED", "ABORTED") and d,
+                      timeout=60, message=f"statement {sid}")
+
+
+def records(settings: Settings, statement_id: str) -> list[list[Any]]:
+    client = aws.client("redshift-data", settings)
+    out, token = [], None
+    while True:
+        page = client.get_statement_result(Id=statement_id, **({"NextToken": token} if token else {}))
+        out.extend([None if f.get("isNull") else next(iter(f.values())) for f in row] for row in page["Records"])
+        token = page.get("NextToken")
+        if not token:
+            return out

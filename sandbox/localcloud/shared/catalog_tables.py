@@ -111,6 +111,7 @@ class Scan:
     bytes_scanned: int = 0
     objects: int = 0
     skipped_lines: int = 0
+    keys: list[tuple[str, str]] = field(default_factory=list)  # (key, ETag) of every object read
 
 
 class TableReader:
@@ -157,7 +158,8 @@ class TableReader:
             pieces.append(piece)
         full = pa.schema(list(schema) + [pa.field(k, pa.string()) for k in table.partition_keys])
         rows = pa.concat_tables(pieces) if pieces else full.empty_table()
-        return Scan(rows, sum(obj["Size"] for obj, _ in work), len(work), skipped)
+        return Scan(rows, sum(obj["Size"] for obj, _ in work), len(work), skipped,
+                    sorted((obj["Key"], obj.get("ETag", "")) for obj, _ in work))
 
     def _object(self, bucket: str, obj: dict[str, Any], table: CatalogTable, schema: pa.Schema, signature: str) -> tuple[pa.Table, int]:
         key = (bucket, obj["Key"], obj.get("ETag", ""), signature)
