@@ -85,6 +85,7 @@ class Names:
     glue_database: str = "orderlogs"
     glue_crawler: str = "orderlogs-crawler"
     redshift_cluster: str = "cadabra"
+    athena_results_bucket: str = "cadabra-athena-results"
     spectrum_schema: str = "spectrum"
 
 
