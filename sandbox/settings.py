@@ -83,6 +83,10 @@ class Names:
     datalake_bucket: str = "cadabra-datalake"
     lambda_role: str = "cadabra-lambda-role"
     glue_database: str = "orderlogs"
+    glue_crawler: str = "orderlogs-crawler"
+    redshift_cluster: str = "cadabra"
+    athena_results_bucket: str = "cadabra-athena-results"
+    spectrum_schema: str = "spectrum"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,7 @@
+"""The Redshift Data API beyond moto: statements run on PostgreSQL, translated from Redshift SQL.
+
+- extension.py: the entry LocalCloud installs (name ``redshift-data``); hooks.py:
+  ``RedshiftDataAPIServiceResponse.call_action``
+- engine.py: statements, states, typed results; translate.py: Redshift -> PostgreSQL (sqlglot);
+  copy.py: COPY from S3; spectrum.py: external schemas over the Data Catalog
+"""
