@@ -1,24 +1,34 @@
-"""Pipeline 5 in the console: /warehouse (the dashboard, from Athena or Redshift) and a read-only SQL box.
+"""Pipeline 5 in the console: /warehouse (the dashboard, from Athena or Redshift), a read-only SQL
+box, their JSON API and the overview row.
 
-The SQL box runs queries only: the statement must parse as a query (sqlglot), Athena runs nothing
+The SQL box runs queries only: the statement must parse as one query (sqlglot), Athena runs nothing
 else, and Redshift runs it in a READ ONLY transaction (a batch whose first statement is
-SET TRANSACTION READ ONLY), so a data-modifying CTE fails too.
+SET TRANSACTION READ ONLY), so a data-modifying CTE fails too. Product descriptions are
+attacker-controlled text: the page shows every value as text (console.js).
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any, Optional
+from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
-from sandbox.console.app import PAGES, page
+from sandbox.aws import client as aws_client
+from sandbox.console.site import Site, Summary
 from sandbox.settings import Settings
+
+MAX_ROWS = 500
+DASHBOARD_REFRESH_SECONDS = 60  # five queries per refresh: the dashboard is not a live view
 
 
 class NotReadOnly(ValueError):
     pass
+
+
+class QueryRequest(BaseModel):
+    sql: str
+    engine: str = "athena"
 
 
 def read_only_query(settings: Settings, sql: str, engine: str) -> Any:
@@ -29,6 +39,8 @@ def read_only_query(settings: Settings, sql: str, engine: str) -> Any:
 
     from pipelines.warehouse import app
 
+    if engine not in ("athena", "redshift"):
+        raise NotReadOnly(f"unknown engine {engine!r}: use athena or redshift")
     dialect = "athena" if engine == "athena" else "redshift"
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
@@ -41,41 +53,44 @@ def read_only_query(settings: Settings, sql: str, engine: str) -> Any:
     return app.redshift(settings, ["SET TRANSACTION READ ONLY", sql])
 
 
-def register(app: FastAPI, settings: Settings) -> None:
+def register(site: Site) -> None:
     from pipelines.warehouse import app as warehouse, dashboard
 
-    if ("/warehouse", "Warehouse") not in PAGES:
-        PAGES.append(("/warehouse", "Warehouse"))
+    settings = site.settings
+    site.page("/warehouse", "Warehouse", "warehouse/warehouse.html", order=50,
+              context=lambda request: {"sources": dashboard.SOURCES, "refresh": DASHBOARD_REFRESH_SECONDS})
+    site.overview("Warehouse (pipeline 5)", summary, link="/warehouse")
 
-    @app.get("/api/warehouse/dashboard")
+    @site.api.get("/warehouse/dashboard")
     def dashboard_data(source: str = "athena") -> Any:
-        """Every chart's columns and rows (or error), from Athena or Redshift."""
+        """Every chart's columns and rows (or its error), from Athena (the lake) or Redshift (the star schema)."""
         try:
             board = dashboard.collect(settings, source)
         except warehouse.WarehouseError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return {"source": board.source, "charts": [{"name": c.name, "title": c.title, "columns": c.columns,
-                                                    "rows": c.rows, "error": c.error} for c in board.charts]}
+            return JSONResponse({"error": "WarehouseError", "message": str(exc)}, status_code=400)
+        return {"source": board.source, "generated": board.generated,
+                "charts": [{"name": c.name, "title": c.title, "columns": c.columns, "rows": c.rows, "error": c.error}
+                           for c in board.charts]}
 
-    @app.get("/warehouse", response_class=HTMLResponse)
-    def warehouse_page(source: str = "athena", sql: Optional[str] = None, engine: str = "athena") -> HTMLResponse:
-        links = " · ".join(f'<a href="/warehouse?source={s}">{s}</a>' for s in dashboard.SOURCES)
-        form = ('<form method="get"><textarea name="sql" rows="4" cols="100">{}</textarea><br>'
-                '<select name="engine"><option {}>athena</option><option {}>redshift</option></select> '
-                '<button>Run (read-only)</button></form>').format(
-            html.escape(sql or "SELECT country, count(*) AS lines FROM orders GROUP BY country ORDER BY lines DESC"),
-            "selected" if engine == "athena" else "", "selected" if engine == "redshift" else "")
-        body = [f"<p>Dashboard from {links}</p>", form]
-        if sql:
-            try:
-                result = read_only_query(settings, sql, engine)
-                head = "".join(f"<th>{html.escape(c)}</th>" for c in result.columns)
-                rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in result.rows[:500])
-                body.append(f"<table><tr>{head}</tr>{rows}</table><p>{len(result.rows)} rows</p>")
-            except (NotReadOnly, warehouse.WarehouseError) as exc:
-                body.append(f"<p class='bad'>{html.escape(str(exc))}</p>")
+    @site.api.post("/warehouse/query")
+    def query(request: QueryRequest) -> Any:
+        """One read-only query on Athena or Redshift: columns, the first rows, the row count."""
         try:
-            body.append(dashboard.render(dashboard.collect(settings, source), standalone=False))
-        except warehouse.WarehouseError as exc:
-            body.append(f"<p class='bad'>{html.escape(str(exc))}</p>")
-        return page("Warehouse", "".join(body))
+            result = read_only_query(settings, request.sql, request.engine)
+        except (NotReadOnly, warehouse.WarehouseError) as exc:
+            return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=400)
+        rows = [dict(zip(result.columns, row)) for row in result.rows[:MAX_ROWS]]
+        return {"columns": result.columns, "rows": rows, "count": len(result.rows), "id": result.id}
+
+
+def summary(settings: Settings) -> Summary:
+    """Healthy when the crawler is READY and its last crawl (if any) succeeded; counts catalog tables."""
+    glue = aws_client("glue", settings)
+    crawler = glue.get_crawler(Name=settings.names.glue_crawler)["Crawler"]
+    last = crawler.get("LastCrawl") or {}
+    tables = glue.get_tables(DatabaseName=settings.names.glue_database)["TableList"]
+    healthy = crawler["State"] == "READY" and last.get("Status", "SUCCEEDED") == "SUCCEEDED"
+    detail = f"crawler {crawler['State']}, last crawl {last.get('Status', 'never')}"
+    if last.get("ErrorMessage"):
+        detail += f": {last['ErrorMessage']}"
+    return Summary(healthy, detail, {"catalog tables": len(tables)})
