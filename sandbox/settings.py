@@ -22,6 +22,9 @@ Environment variables (all optional):
   CADABRA_CONSOLE_BIND     address the console listens on (default 127.0.0.1; only the container sets it)
   CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST
                            per-service hosts (the `sandbox` container uses compose service names)
+  CADABRA_SANDBOX_HOST, CADABRA_SANDBOX_AWS_PORT
+                           Docker stack: where the `sandbox` service answers the AWS APIs LocalStack
+                           Community lacks (Glue, Athena, Redshift Data API; default 127.0.0.1:4567)
 """
 
 from __future__ import annotations
@@ -33,6 +36,12 @@ from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+# AWS APIs LocalStack Community does not answer: on the Docker stack the `sandbox` service serves
+# them from localcloud, and clients reach them through boto3's per-service endpoint variables
+# (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html).
+SANDBOX_SERVICES = ("glue", "athena", "redshift-data")
 
 
 class Stack(StrEnum):
@@ -51,6 +60,7 @@ class Ports:
     opensearch: int = 9200
     postgres: int = 5439
     console: int = 8080
+    sandbox_aws: int = 4567  # Docker stack: the `sandbox` service's localcloud (SANDBOX_SERVICES)
 
     def as_dict(self) -> dict[str, int]:
         return {"aws": self.aws, "opensearch": self.opensearch, "postgres": self.postgres, "console": self.console}
@@ -62,6 +72,7 @@ class Hosts:
     opensearch: str = "127.0.0.1"
     postgres: str = "127.0.0.1"
     console: str = "127.0.0.1"
+    sandbox: str = "127.0.0.1"  # Docker stack: the `sandbox` service (compose name `sandbox` inside the network)
 
 
 @dataclass(frozen=True)
@@ -115,6 +126,24 @@ class Settings:
         if self.stack is Stack.AWS:
             return None
         return f"http://{self.hosts.aws}:{self.ports.aws}"
+
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint of one AWS service: on the Docker stack, SANDBOX_SERVICES are answered by the
+        `sandbox` service's localcloud, everything else by LocalStack; elsewhere `aws_endpoint`."""
+        if self.stack is Stack.DOCKER and service in SANDBOX_SERVICES:
+            return f"http://{self.hosts.sandbox}:{self.ports.sandbox_aws}"
+        return self.aws_endpoint
+
+    @property
+    def service_endpoints(self) -> dict[str, str]:
+        """boto3's per-service endpoint variables (AWS_ENDPOINT_URL_ATHENA, ...) for a user's own tools;
+        empty where AWS_ENDPOINT_URL alone reaches every service."""
+        endpoints = {}
+        for service in SANDBOX_SERVICES:
+            endpoint = self.endpoint_for(service)
+            if endpoint and endpoint != self.aws_endpoint:
+                endpoints["AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")] = endpoint
+        return endpoints
 
     @property
     def opensearch_url(self) -> str:
@@ -208,6 +237,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         opensearch=_int(env, "CADABRA_OPENSEARCH_PORT", defaults.opensearch),
         postgres=_int(env, "CADABRA_POSTGRES_PORT", defaults.postgres),
         console=_int(env, "CADABRA_CONSOLE_PORT", defaults.console),
+        sandbox_aws=_int(env, "CADABRA_SANDBOX_AWS_PORT", defaults.sandbox_aws),
     )
     host = env.get("CADABRA_HOST") or "127.0.0.1"
     hosts = Hosts(
@@ -215,6 +245,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         opensearch=env.get("CADABRA_OPENSEARCH_HOST") or host,
         postgres=env.get("CADABRA_POSTGRES_HOST") or host,
         console=host,
+        sandbox=env.get("CADABRA_SANDBOX_HOST") or host,
     )
     return Settings(
         stack=stack,
@@ -284,6 +315,7 @@ def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
         CADABRA_OPENSEARCH_PORT=str(settings.ports.opensearch),
         CADABRA_POSTGRES_PORT=str(settings.ports.postgres),
         CADABRA_CONSOLE_PORT=str(settings.ports.console),
+        CADABRA_SANDBOX_AWS_PORT=str(settings.ports.sandbox_aws),
         CADABRA_REGION=settings.region,
         CADABRA_LAMBDA_IDLE_SECONDS=str(settings.lambda_idle_seconds),
     )
