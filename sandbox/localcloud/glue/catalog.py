@@ -48,7 +48,7 @@ def _error(exc: ClientError) -> str:
 def columns(found: Inferred) -> list[dict[str, str]]:
     """The catalog's columns: lower-case names, as Glue stores them (the first of clashing names wins)."""
     out: dict[str, str] = {}
-    for name, kind in found.columns.items():
+    for name, kind in found.glue_columns.items():
         out.setdefault(name.lower(), kind)
     return [{"Name": name, "Type": kind} for name, kind in out.items()]
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,8 @@ import pyarrow.parquet as pq
 
 SAMPLE_BYTES = 1024 * 1024
 MAX_REPORTED = 20
+NULL = "null"  # a column seen only as null so far: any other type wins; written as string if none does
+_NESTED_NULL = re.compile(r"(?:(?<=[:<])|^)null(?=[,>]|$)")
 
 
 @dataclass
@@ -44,6 +47,11 @@ class Inferred:
     broken_count: int = 0
     csv_header: bool = False
 
+    @property
+    def glue_columns(self) -> dict[str, str]:
+        """The columns as the catalog stores them: a column null in every sampled record is a string."""
+        return {name: _NESTED_NULL.sub("string", kind) for name, kind in self.columns.items()}
+
     def merge(self, other: "Inferred") -> "Inferred":
         for name, kind in other.columns.items():
             self.columns[name] = widen(self.columns[name], kind) if name in self.columns else kind
@@ -56,9 +64,11 @@ class Inferred:
 
 
 def widen(a: str, b: str) -> str:
-    """The Glue type that holds values of both types."""
-    if a == b:
+    """The Glue type that holds values of both types (a null-only column takes the other's type)."""
+    if a == b or b == NULL:
         return a
+    if a == NULL:
+        return b
     if {a, b} <= {"bigint", "double"}:
         return "double"
     if a.startswith("struct<") and b.startswith("struct<"):
@@ -138,7 +148,7 @@ def arrow_type(kind: pa.DataType) -> str:
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         return f"array<{arrow_type(kind.value_type)}>"
     if pa.types.is_null(kind):
-        return "string"
+        return NULL  # every value null: says nothing about the type
     return "string"
 
 
@@ -197,7 +207,7 @@ def _json(key: str, data: bytes, compression: str | None) -> Inferred:
             only_null.discard(name)
             found.columns[name] = widen(found.columns[name], kind) if name in found.columns else kind
     for name in only_null:
-        found.columns[name] = "string"
+        found.columns[name] = NULL
     return found
 
 
