@@ -17,3 +17,6 @@ from sandbox.localcloud.sns.extension import SnsExtension
 
 EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery, GlueCrawlers,
               AthenaQueries, RedshiftDataApi)
+
+# The Docker stack's `sandbox` service serves these beside LocalStack Community, which lacks them.
+DOCKER_EXTENSIONS = (GlueCrawlers, AthenaQueries, RedshiftDataApi)
