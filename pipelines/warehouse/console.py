@@ -1,20 +1,23 @@
-"""Pipeline 5 in the console: /warehouse (the dashboard, from Athena or Redshift) and a read-only SQL box.
+"""Pipeline 5 in the console: /warehouse (the dashboard, from Athena or Redshift, and a read-only SQL
+box), GET /api/warehouse/dashboard, and the overview row.
 
-The SQL box runs queries only: the statement must parse as a query (sqlglot), Athena runs nothing
+The SQL box runs queries only: the statement must parse as one query (sqlglot), Athena runs nothing
 else, and Redshift runs it in a READ ONLY transaction (a batch whose first statement is
 SET TRANSACTION READ ONLY), so a data-modifying CTE fails too.
 """
 
 from __future__ import annotations
 
-import html
-from typing import Any, Optional
+from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from botocore.exceptions import BotoCoreError, ClientError
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
-from sandbox.console.app import PAGES, page
+from sandbox.console.site import Site, Summary
 from sandbox.settings import Settings
+
+DEFAULT_SQL = "SELECT country, count(*) AS lines FROM orders GROUP BY country ORDER BY lines DESC"
 
 
 class NotReadOnly(ValueError):
@@ -41,13 +44,32 @@ def read_only_query(settings: Settings, sql: str, engine: str) -> Any:
     return app.redshift(settings, ["SET TRANSACTION READ ONLY", sql])
 
 
-def register(app: FastAPI, settings: Settings) -> None:
+def register(site: Site) -> None:
     from pipelines.warehouse import app as warehouse, dashboard
 
-    if ("/warehouse", "Warehouse") not in PAGES:
-        PAGES.append(("/warehouse", "Warehouse"))
+    settings = site.settings
 
-    @app.get("/api/warehouse/dashboard")
+    def context(request: Request) -> dict[str, Any]:
+        params = request.query_params
+        source = params.get("source", "athena")
+        sql, engine = params.get("sql"), params.get("engine", "athena")
+        values: dict[str, Any] = {"sql": sql or DEFAULT_SQL, "engine": engine, "result": None, "query_error": "",
+                                  "board": None, "board_error": ""}
+        if sql:
+            try:
+                values["result"] = read_only_query(settings, sql, engine)
+            except (NotReadOnly, warehouse.WarehouseError, BotoCoreError, ClientError) as exc:
+                values["query_error"] = str(exc)
+        try:
+            values["board"] = dashboard.collect(settings, source)
+        except warehouse.WarehouseError as exc:
+            values["board_error"] = str(exc)
+        return values
+
+    site.page("/warehouse", "Warehouse", "warehouse/warehouse.html", order=50, context=context)
+    site.overview("Warehouse (pipeline 5)", summary, link="/warehouse")
+
+    @site.api.get("/warehouse/dashboard")
     def dashboard_data(source: str = "athena") -> Any:
         """Every chart's columns and rows (or error), from Athena or Redshift."""
         try:
@@ -57,25 +79,15 @@ def register(app: FastAPI, settings: Settings) -> None:
         return {"source": board.source, "charts": [{"name": c.name, "title": c.title, "columns": c.columns,
                                                     "rows": c.rows, "error": c.error} for c in board.charts]}
 
-    @app.get("/warehouse", response_class=HTMLResponse)
-    def warehouse_page(source: str = "athena", sql: Optional[str] = None, engine: str = "athena") -> HTMLResponse:
-        links = " · ".join(f'<a href="/warehouse?source={s}">{s}</a>' for s in dashboard.SOURCES)
-        form = ('<form method="get"><textarea name="sql" rows="4" cols="100">{}</textarea><br>'
-                '<select name="engine"><option {}>athena</option><option {}>redshift</option></select> '
-                '<button>Run (read-only)</button></form>').format(
-            html.escape(sql or "SELECT country, count(*) AS lines FROM orders GROUP BY country ORDER BY lines DESC"),
-            "selected" if engine == "athena" else "", "selected" if engine == "redshift" else "")
-        body = [f"<p>Dashboard from {links}</p>", form]
-        if sql:
-            try:
-                result = read_only_query(settings, sql, engine)
-                head = "".join(f"<th>{html.escape(c)}</th>" for c in result.columns)
-                rows = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in result.rows[:500])
-                body.append(f"<table><tr>{head}</tr>{rows}</table><p>{len(result.rows)} rows</p>")
-            except (NotReadOnly, warehouse.WarehouseError) as exc:
-                body.append(f"<p class='bad'>{html.escape(str(exc))}</p>")
-        try:
-            body.append(dashboard.render(dashboard.collect(settings, source), standalone=False))
-        except warehouse.WarehouseError as exc:
-            body.append(f"<p class='bad'>{html.escape(str(exc))}</p>")
-        return page("Warehouse", "".join(body))
+
+def summary(settings: Settings) -> Summary:
+    """Healthy when the crawler exists and its last crawl (if any) succeeded; counts catalog tables."""
+    from sandbox.aws import client
+
+    glue = client("glue", settings)
+    crawler = glue.get_crawler(Name=settings.names.glue_crawler)["Crawler"]
+    last = crawler.get("LastCrawl", {})
+    tables = glue.get_tables(DatabaseName=settings.names.glue_database)["TableList"]
+    healthy = last.get("Status", "SUCCEEDED") == "SUCCEEDED"
+    detail = f"crawler {crawler['State']}, last crawl {last.get('Status', 'never')}"
+    return Summary(healthy, detail, {"catalog tables": len(tables)})
