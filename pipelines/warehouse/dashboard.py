@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from botocore.exceptions import BotoCoreError, ClientError
 
 from pipelines.warehouse import app
 from sandbox.settings import Settings
@@ -66,7 +67,7 @@ def collect(settings: Settings, source: str = "athena") -> Dashboard:
         try:
             result = app.athena(settings, sql) if source == "athena" else app.redshift(settings, sql)
             board.charts.append(Chart(name, title, result.columns, result.rows, sql))
-        except app.WarehouseError as exc:
+        except (app.WarehouseError, BotoCoreError, ClientError) as exc:
             hint = " (run `cadabra warehouse load` first)" if source == "redshift" else " (run `cadabra warehouse crawl` first)"
             board.charts.append(Chart(name, title, [], [], sql, f"{exc}{hint}"))
     return board

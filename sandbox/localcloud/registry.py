@@ -18,6 +18,5 @@ from sandbox.localcloud.sns.extension import SnsExtension
 EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery, GlueCrawlers,
               AthenaQueries, RedshiftDataApi)
 
-# What the Docker stack's `sandbox` service serves beside LocalStack Community, which answers none
-# of these APIs (settings.SANDBOX_SERVICES routes clients to it).
-SANDBOX_EXTENSIONS = (GlueCrawlers, AthenaQueries, RedshiftDataApi)
+# The Docker stack's `sandbox` service serves these beside LocalStack Community, which lacks them.
+DOCKER_EXTENSIONS = (GlueCrawlers, AthenaQueries, RedshiftDataApi)

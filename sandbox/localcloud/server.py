@@ -27,7 +27,8 @@ class LocalCloud:
 
     def __init__(self, settings: Settings, extensions: Sequence[Callable[[], Extension]] = EXTENSIONS,
                  bind: tuple[str, int] | None = None) -> None:
-        """`bind` (host, port) overrides where the server listens (the Docker stack's `sandbox` service)."""
+        """`bind`: (address, port) to listen on instead of the settings' AWS endpoint (the Docker
+        stack's `sandbox` service serves a few extensions beside LocalStack)."""
         self.settings = settings
         self._bind = bind or (settings.hosts.aws, settings.ports.aws)
         self.runtime = Runtime(settings)
@@ -44,7 +45,9 @@ class LocalCloud:
             extension = make()
             extension.install(self.runtime)
             self.runtime.extensions[extension.name] = extension
-        self._server = seam.ThreadedMotoServer(ip_address=self._bind[0], port=self._bind[1], verbose=False)
+        self._server = seam.ThreadedMotoServer(
+            ip_address=self._bind[0], port=self._bind[1], verbose=False
+        )
         self._server.start()
         return self
 

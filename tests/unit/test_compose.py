@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from sandbox import docker_stack
-from sandbox.settings import PROJECT_ROOT, SANDBOX_SERVICES, Ports, Settings, Stack, load
+from sandbox.settings import PROJECT_ROOT, Ports, Settings, Stack, load
 from sandbox.stack.errors import StackError
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
@@ -33,7 +33,7 @@ EXPECTED_SERVICES = {
 }
 # What the pipelines call on LocalStack (Glue, Athena, Redshift Data API are the sandbox's).
 PIPELINE_AWS_SERVICES = {
-    "kinesis", "lambda", "dynamodb", "firehose", "s3", "sns", "sqs", "logs", "iam", "sts",
+    "kinesis", "lambda", "dynamodb", "firehose", "s3", "sns", "sqs", "logs", "iam", "sts", "glue",
     "cloudwatch", "events",
 }
 PORT = re.compile(r"^127\.0\.0\.1:(\d+):(\d+)(/tcp)?$")
@@ -214,37 +214,15 @@ def test_environment_points_settings_at_the_services(svc, service):
     }
     for target, url in targets.items():
         assert (url.hostname, url.port) == (target, container_port(svc[target])), target
-    for service in SANDBOX_SERVICES:  # answered by the sandbox service's localcloud, not LocalStack
-        url = urlsplit(settings.endpoint_for(service))
-        assert (url.hostname, url.port) == ("sandbox", settings.ports.sandbox_aws), service
     assert env["CADABRA_SPARK_MASTER"] == "spark://spark-master:7077"
 
 
-def test_sandbox_serves_the_console_and_the_apis_localstack_lacks(svc):
+def test_sandbox_serves_the_console(svc):
     settings = load(environment(svc["sandbox"]))
-    assert {(settings.ports.console,) * 2, (settings.ports.sandbox_aws,) * 2} == set(published(svc["sandbox"]))
+    assert (settings.ports.console, settings.ports.console) in published(svc["sandbox"])
     assert svc["sandbox"]["command"] == ["cadabra", "serve-docker"]
-    health = " ".join(svc["sandbox"]["healthcheck"]["test"])
-    assert "/api/health" in health and f"localhost:{settings.ports.sandbox_aws}/" in health
-    served = set(environment(svc["localstack"])["SERVICES"].split(","))
-    assert not served & set(SANDBOX_SERVICES), "LocalStack Community answers none of these"
-
-
-def test_clients_of_the_sandbox_services_use_per_service_endpoints():
-    """boto3 clients (sandbox.aws) and a user's tools (AWS_ENDPOINT_URL_*) reach Glue, Athena and the
-    Redshift Data API on the sandbox service, everything else on LocalStack."""
-    from sandbox import aws
-
-    settings = load({"CADABRA_STACK": "docker"})
-    assert aws.client("athena", settings).meta.endpoint_url == "http://127.0.0.1:4567"
-    assert aws.client("redshift-data", settings).meta.endpoint_url == "http://127.0.0.1:4567"
-    assert aws.client("s3", settings).meta.endpoint_url == "http://127.0.0.1:4566"
-    assert settings.service_endpoints == {
-        "AWS_ENDPOINT_URL_GLUE": "http://127.0.0.1:4567", "AWS_ENDPOINT_URL_ATHENA": "http://127.0.0.1:4567",
-        "AWS_ENDPOINT_URL_REDSHIFT_DATA": "http://127.0.0.1:4567"}
-    embedded = load({"CADABRA_STACK": "embedded"})
-    assert embedded.service_endpoints == {}
-    assert aws.client("glue", embedded).meta.endpoint_url == "http://127.0.0.1:4566"
+    assert str(settings.ports.console) in " ".join(svc["sandbox"]["healthcheck"]["test"])
+    assert "/api/health" in " ".join(svc["sandbox"]["healthcheck"]["test"])
 
 
 def test_host_cli_reaches_the_published_ports(svc):
@@ -255,11 +233,10 @@ def test_host_cli_reaches_the_published_ports(svc):
         "opensearch": settings.opensearch_url,
         "postgres": settings.postgres_dsn,
         "sandbox": settings.console_url,
-        "sandbox ": settings.endpoint_for("athena"),
     }.items():
         parts = urlsplit(url)
         assert parts.hostname == "127.0.0.1"
-        assert (parts.port, parts.port) in published(svc[service.strip()]), service
+        assert (parts.port, parts.port) in published(svc[service]), service
 
 
 # -- Dockerfiles -----------------------------------------------------------------------------
@@ -444,3 +421,25 @@ def test_missing_compose_plugin_names_the_fix(tmp_path):
     with pytest.raises(docker_stack.DockerStackError, match="Compose v2 not found.*STACK=embedded"):
         docker_stack._check_compose({"PATH": f"{tmp_path}:/usr/bin:/bin"})
     assert calls.read_text().split("\n")[0] == "compose version"
+
+
+# -- Glue, Athena and the Redshift Data API: served by the `sandbox` service ----------------------
+def test_the_sandbox_service_publishes_the_warehouse_apis_on_loopback(svc):
+    ports = [PORT.match(p).groups()[:2] for p in svc["sandbox"]["ports"]]
+    assert ("4567", str(Ports().services)) in ports
+    assert environment(svc["sandbox"])["CADABRA_SERVICES_HOST"] == "sandbox"
+
+
+def test_docker_settings_send_glue_athena_and_redshift_data_to_the_sandbox_service():
+    from sandbox import aws
+    from sandbox.settings import subprocess_env
+
+    settings = load({"CADABRA_STACK": "docker"})
+    for service in ("glue", "athena", "redshift-data"):
+        assert aws.client(service, settings).meta.endpoint_url == "http://127.0.0.1:4567"
+    assert aws.client("s3", settings).meta.endpoint_url == "http://127.0.0.1:4566"
+    env = subprocess_env(settings)
+    assert env["AWS_ENDPOINT_URL_GLUE"] == env["AWS_ENDPOINT_URL_ATHENA"] == env["AWS_ENDPOINT_URL_REDSHIFT_DATA"] == "http://127.0.0.1:4567"
+    embedded = load({"CADABRA_STACK": "embedded"})
+    assert aws.client("athena", embedded).meta.endpoint_url == embedded.aws_endpoint
+    assert "AWS_ENDPOINT_URL_ATHENA" not in subprocess_env(embedded)

@@ -49,6 +49,7 @@ class GlueCrawler(Resource):
     paths: tuple[str, ...]
     exclusions: tuple[str, ...] = ()
     role: str = "arn:aws:iam::000000000000:role/cadabra-glue-crawler"
+    sample_size: int | None = None  # files read per leaf folder (1-249; None: every file)
     kind: ClassVar[str] = "glue-crawler"
     order: ClassVar[int] = 20
 
@@ -56,7 +57,9 @@ class GlueCrawler(Resource):
         return {
             "Role": self.role,
             "DatabaseName": self.database,
-            "Targets": {"S3Targets": [{"Path": path, "Exclusions": list(self.exclusions)} for path in self.paths]},
+            "Targets": {"S3Targets": [{"Path": path, "Exclusions": list(self.exclusions),
+                                       **({"SampleSize": self.sample_size} if self.sample_size else {})}
+                                      for path in self.paths]},
             "SchemaChangePolicy": {"UpdateBehavior": "UPDATE_IN_DATABASE", "DeleteBehavior": "DEPRECATE_IN_DATABASE"},
         }
 
@@ -70,7 +73,8 @@ class GlueCrawler(Resource):
                 raise
             glue.create_crawler(Name=self.name, **wanted)
             return Outcome.CREATED
-        targets = [{"Path": t["Path"], "Exclusions": list(t.get("Exclusions") or [])} for t in found["Targets"].get("S3Targets", [])]
+        targets = [{"Path": t["Path"], "Exclusions": list(t.get("Exclusions") or []),
+                    **({"SampleSize": t["SampleSize"]} if t.get("SampleSize") else {})} for t in found["Targets"].get("S3Targets", [])]
         if found.get("DatabaseName") == self.database and targets == wanted["Targets"]["S3Targets"]:
             return Outcome.UNCHANGED
         glue.update_crawler(Name=self.name, **wanted)
