@@ -19,6 +19,7 @@ import csv
 import gzip
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,9 @@ from sqlglot.tokens import TokenType
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
+
+
+READERS = 8  # concurrent GetObject calls
 
 
 class CopyError(ValueError):
@@ -169,16 +173,19 @@ def run_copy(cursor: Any, s3: Any, command: CopyCommand) -> int:
     columns = command.columns or _table_columns(cursor, command.table)
     bucket = command.source.removeprefix("s3://").partition("/")[0]
     keys = _objects(s3, command.source)
-    stream = io.BytesIO()
-    for key in keys:
+
+    def rows_of(key: str) -> bytes:
         body = _read(s3, bucket, key, command.compression)
         if command.format == "JSON":
-            stream.write(_json_csv(body, columns, command.json_mode == "auto ignorecase"))
-        else:
-            lines = body.split(b"\n")
-            stream.write(b"\n".join(lines[command.ignore_header:]))
-            if not body.endswith(b"\n"):
-                stream.write(b"\n")
+            return _json_csv(body, columns, command.json_mode == "auto ignorecase")
+        lines = body.split(b"\n")[command.ignore_header:]
+        text = b"\n".join(lines)
+        return text if text.endswith(b"\n") or not text else text + b"\n"
+
+    stream = io.BytesIO()
+    with ThreadPoolExecutor(READERS, thread_name_prefix="redshift-copy") as pool:
+        for chunk in pool.map(rows_of, keys):  # in key order, as one COPY stream
+            stream.write(chunk)
     stream.seek(0)
     column_list = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     if command.format == "JSON":

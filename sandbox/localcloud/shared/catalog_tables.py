@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -94,6 +95,17 @@ def get_table(glue: Any, database: str, name: str) -> CatalogTable:
     return table
 
 
+def _owner(key: str, by_location: dict[str, tuple[str, ...]], root: str) -> tuple[str, ...] | None:
+    """The partition values of the closest partition folder holding `key` (None: in no chosen partition)."""
+    folder = key.rsplit("/", 1)[0] + "/" if "/" in key else ""
+    while True:
+        if folder in by_location:
+            return by_location[folder]
+        if not folder or len(folder) <= len(root):
+            return None
+        folder = folder[:-1].rsplit("/", 1)[0] + "/" if "/" in folder[:-1] else ""
+
+
 def _folder(location: str) -> str:
     return location if location.endswith("/") else location + "/"
 
@@ -136,28 +148,29 @@ class TableReader:
         for root in roots:
             for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root):
                 listed.extend(page.get("Contents", []))
-        by_location = sorted(((_split(loc)[1], values) for loc, values in locations), key=lambda x: -len(x[0]))
+        by_location = {_split(loc)[1]: values for loc, values in locations}
         work: list[tuple[dict[str, Any], tuple[str, ...]]] = []
         for obj in listed:
             name = obj["Key"].rsplit("/", 1)[-1]
             if obj["Key"].endswith("/") or not name or name[0] in "_." or obj["Size"] == 0:
                 continue
-            for root, values in by_location:
-                if obj["Key"].startswith(root):
-                    work.append((obj, values))
-                    break
+            values = _owner(obj["Key"], by_location, prefix)
+            if values is not None:
+                work.append((obj, values))
         schema = table.schema
         signature = json.dumps(table.columns) + table.format
         with ThreadPoolExecutor(READERS, thread_name_prefix="catalog-read") as pool:
             parts = list(pool.map(lambda item: self._object(bucket, item[0], table, schema, signature), work))
-        pieces, skipped = [], 0
-        for (obj, values), (piece, bad) in zip(work, parts):
-            skipped += bad
-            for key, value in zip(table.partition_keys, values):
-                piece = piece.append_column(key, pa.array([value] * piece.num_rows, pa.string()))
-            pieces.append(piece)
+        skipped = sum(bad for _, bad in parts)
         full = pa.schema(list(schema) + [pa.field(k, pa.string()) for k in table.partition_keys])
-        rows = pa.concat_tables(pieces) if pieces else full.empty_table()
+        if not parts:
+            rows = full.empty_table()
+        else:
+            rows = pa.concat_tables([piece for piece, _ in parts]).combine_chunks()
+            counts = [piece.num_rows for piece, _ in parts]
+            for index, key in enumerate(table.partition_keys):
+                repeated = itertools.chain.from_iterable(itertools.repeat(values[index], n) for (_, values), n in zip(work, counts))
+                rows = rows.append_column(key, pa.array(list(repeated), pa.string()))
         return Scan(rows, sum(obj["Size"] for obj, _ in work), len(work), skipped,
                     sorted((obj["Key"], obj.get("ETag", "")) for obj, _ in work))
 
