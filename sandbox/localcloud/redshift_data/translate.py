@@ -24,6 +24,8 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
+from sandbox.localcloud.redshift_data import redshift_only
+
 logging.getLogger("sqlglot").setLevel(logging.ERROR)  # its fallback-to-Command warnings are expected here
 
 STORAGE_PROPERTIES = (exp.DistKeyProperty, exp.DistStyleProperty, exp.SortKeyProperty)
@@ -111,7 +113,11 @@ def bind(tree: exp.Expression, parameters: dict[str, str]) -> exp.Expression:
 
 def to_postgres(sql: str, parameters: dict[str, str] | None = None) -> str:
     """A Redshift statement as PostgreSQL runs it."""
-    tree = strip_storage(parse(sql))
+    try:
+        sql = redshift_only.drop_storage_clauses(sql)
+    except (ParseError, TokenError) as exc:
+        raise TranslationError(str(exc)) from None
+    tree = redshift_only.rewrite_functions(strip_storage(parse(sql)))
     if isinstance(tree, exp.Command):
         return sql
     return bind(tree, parameters or {}).sql(dialect="postgres")
