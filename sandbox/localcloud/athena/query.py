@@ -23,6 +23,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from sandbox.localcloud.athena import trino
 from sandbox.localcloud.shared.catalog_tables import CatalogTable, Partition, TableNotFound, TableReader, get_table
 
 DEFAULT_CATALOG = "awsdatacatalog"
@@ -160,6 +161,7 @@ def run(sql: str, database: str | None, glue: Any, reader: TableReader, paramete
         loaded[key] = (table, chosen, everything)
         references.append((reference, key))
     con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{trino.SESSION_TIME_ZONE}'")
     try:
         scanned = 0
         names = {}
@@ -172,7 +174,7 @@ def run(sql: str, database: str | None, glue: Any, reader: TableReader, paramete
             alias = reference.alias or reference.name
             reference.replace(exp.Table(this=exp.to_identifier(names[key]), alias=exp.TableAlias(this=exp.to_identifier(alias))))
         planned = time.monotonic()
-        translated = tree.sql(dialect="duckdb")
+        translated = trino.rewrite(tree).sql(dialect="duckdb")
         on_connection(con)
         try:
             cursor = con.execute(translated)

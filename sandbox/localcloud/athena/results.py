@@ -61,7 +61,8 @@ def text(value: Any) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+        zone = f" {value.tzname()}" if value.tzinfo else ""  # timestamp with time zone: "... UTC"
+        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}" + zone
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (Decimal, int, float)):
