@@ -116,6 +116,9 @@ def test_state_errors_and_a_missing_crawler(lake):
     assert glue.get_crawler(Name="idle")["Crawler"]["State"] == "READY"
     with pytest.raises(glue.exceptions.CrawlerNotRunningException):
         glue.stop_crawler(Name="idle")
+    glue.update_crawler(Name="idle", Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/x/", "SampleSize": 2}]})
+    updated = glue.get_crawler(Name="idle")["Crawler"]
+    assert updated["Targets"]["S3Targets"] == [{"Path": f"s3://{BUCKET}/x/", "SampleSize": 2}] and updated["Version"] == 2
 
 
 def test_a_crawl_of_a_missing_bucket_fails_with_the_reason(localcloud):

@@ -1,8 +1,8 @@
 """The Glue extension's hook into moto: the crawler actions whose state moto only pretends.
 
 ``GlueResponse.call_action`` answers StartCrawler, StopCrawler, GetCrawler, GetCrawlers and
-GetCrawlerMetrics from the crawler engine (moto keeps the crawler definitions: Create/Update/
-Delete/ListCrawlers and the whole Data Catalog stay moto's).
+GetCrawlerMetrics from the crawler engine, and UpdateCrawler (which moto 5.2.5 lacks) on moto's
+crawler definition; Create/Delete/ListCrawlers and the whole Data Catalog stay moto's.
 https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
 """
 
@@ -16,6 +16,11 @@ from sandbox.localcloud.shared.actions import ApiError, Request, answer_actions
 
 CALL_ACTION = seam.target("moto.glue.responses:GlueResponse", "call_action", "(self)")
 TARGETS = (CALL_ACTION,)
+# UpdateCrawler's fields -> moto's FakeCrawler attributes (moto 5.2.5 has no UpdateCrawler)
+UPDATABLE = {"Role": "role", "DatabaseName": "database_name", "Description": "description", "Targets": "targets",
+             "Classifiers": "classifiers", "TablePrefix": "table_prefix", "SchemaChangePolicy": "schema_change_policy",
+             "RecrawlPolicy": "recrawl_policy", "LineageConfiguration": "lineage_configuration",
+             "Configuration": "configuration", "CrawlerSecurityConfiguration": "crawler_security_configuration"}
 
 
 def install(patches: seam.Patches, engine: CrawlerEngine) -> None:
@@ -65,6 +70,20 @@ def install(patches: seam.Patches, engine: CrawlerEngine) -> None:
         crawlers = seam.backend("glue", request.account_id, request.region).get_crawlers()
         return {"Crawlers": [described(request, c) for c in crawlers]}
 
+    def update_crawler(request: Request) -> dict[str, Any]:
+        name = request.require("Name")
+        crawler = definition(request, name)
+        if engine.record(request.account_id, request.region, name).current is not None:
+            raise ApiError("CrawlerRunningException", f"Crawler with name {name} is running and cannot be updated")
+        for field, attribute in UPDATABLE.items():
+            if field in request.params:
+                setattr(crawler, attribute, request.params[field])
+        if "Schedule" in request.params:
+            crawler.schedule = request.params["Schedule"]
+        crawler.version += 1
+        crawler.last_updated = seam.utcnow()
+        return {}
+
     def get_crawler_metrics(request: Request) -> dict[str, Any]:
         backend = seam.backend("glue", request.account_id, request.region)
         names = request.get("CrawlerNameList") or [c.name for c in backend.get_crawlers()]
@@ -77,4 +96,5 @@ def install(patches: seam.Patches, engine: CrawlerEngine) -> None:
         "GetCrawler": get_crawler,
         "GetCrawlers": get_crawlers,
         "GetCrawlerMetrics": get_crawler_metrics,
+        "UpdateCrawler": update_crawler,
     }))
