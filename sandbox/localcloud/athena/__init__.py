@@ -2,6 +2,7 @@
 
 - extension.py: the entry LocalCloud installs (name ``athena``); hooks.py: ``AthenaResponse.call_action``
 - engine.py: executions, states, statistics, paging; query.py: translation (sqlglot), table
-  resolution, partition pruning, DuckDB; results.py: types, text values, the result CSV
+  resolution, partition pruning, DuckDB; trino.py: Trino functions DuckDB reads differently, the
+  UTC session zone; results.py: types, text values, the result CSV
 - reads tables with ``shared/catalog_tables.py``
 """
