@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -25,12 +26,14 @@ def postgres_port() -> Iterator[int]:
     try:
         server = Postgres(settings)
     except StackError as exc:
+        shutil.rmtree(state, ignore_errors=True)
         pytest.skip(str(exc))
     server.start()
     try:
         yield settings.ports.postgres
     finally:
         server.stop()
+        shutil.rmtree(state, ignore_errors=True)  # the cluster's data: nothing of a test run stays in /tmp
 
 
 def with_postgres(settings: Settings, port: int) -> Settings:
