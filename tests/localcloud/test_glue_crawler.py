@@ -148,3 +148,5 @@ def test_widening():
     assert widen("struct<a:bigint>", "struct<b:string>") == "struct<a:bigint,b:string>"
     assert widen("boolean", "bigint") == "string"
     assert infer_object("k", b"a,b\n1,x\n").columns == {"a": "bigint", "b": "string"}
+    nulls_first = infer_object("k1", b'{"c": null, "d": 1}\n').merge(infer_object("k2", b'{"c": 17850, "d": 2}\n'))
+    assert nulls_first.columns == {"c": "bigint", "d": "bigint"}

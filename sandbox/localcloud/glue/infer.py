@@ -28,6 +28,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 SAMPLE_BYTES = 1024 * 1024
+NULL = "null"  # only nulls seen so far: widened by the first real type, written to the catalog as string
 MAX_REPORTED = 20
 
 
@@ -59,6 +60,8 @@ def widen(a: str, b: str) -> str:
     """The Glue type that holds values of both types."""
     if a == b:
         return a
+    if NULL in (a, b):  # a column seen only as null says nothing about the other's type
+        return b if a == NULL else a
     if {a, b} <= {"bigint", "double"}:
         return "double"
     if a.startswith("struct<") and b.startswith("struct<"):
@@ -138,7 +141,7 @@ def arrow_type(kind: pa.DataType) -> str:
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         return f"array<{arrow_type(kind.value_type)}>"
     if pa.types.is_null(kind):
-        return "string"
+        return NULL
     return "string"
 
 
@@ -197,7 +200,7 @@ def _json(key: str, data: bytes, compression: str | None) -> Inferred:
             only_null.discard(name)
             found.columns[name] = widen(found.columns[name], kind) if name in found.columns else kind
     for name in only_null:
-        found.columns[name] = "string"
+        found.columns[name] = NULL
     return found
 
 
