@@ -93,7 +93,6 @@ class Names:
     glue_crawler: str = "orderlogs-crawler"
     redshift_cluster: str = "cadabra"
     athena_results_bucket: str = "cadabra-athena-results"
-    spectrum_schema: str = "spectrum"
 
 
 @dataclass(frozen=True)

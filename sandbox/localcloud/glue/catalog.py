@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from sandbox.localcloud.glue.discovery import TableLayout
-from sandbox.localcloud.glue.infer import Inferred
+from sandbox.localcloud.glue.infer import NULL, Inferred
 
 FORMATS: dict[str, dict[str, Any]] = {
     "json": {
@@ -48,8 +48,8 @@ def _error(exc: ClientError) -> str:
 def columns(found: Inferred) -> list[dict[str, str]]:
     """The catalog's columns: lower-case names, as Glue stores them (the first of clashing names wins)."""
     out: dict[str, str] = {}
-    for name, kind in found.glue_columns.items():
-        out.setdefault(name.lower(), kind)
+    for name, kind in found.columns.items():
+        out.setdefault(name.lower(), "string" if kind == NULL else kind)
     return [{"Name": name, "Type": kind} for name, kind in out.items()]
 
 

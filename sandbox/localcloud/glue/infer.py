@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,9 +28,8 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 SAMPLE_BYTES = 1024 * 1024
+NULL = "null"  # only nulls seen so far: widened by the first real type, written to the catalog as string
 MAX_REPORTED = 20
-NULL = "null"  # a column seen only as null so far: any other type wins; written as string if none does
-_NESTED_NULL = re.compile(r"(?:(?<=[:<])|^)null(?=[,>]|$)")
 
 
 @dataclass
@@ -47,11 +45,6 @@ class Inferred:
     broken_count: int = 0
     csv_header: bool = False
 
-    @property
-    def glue_columns(self) -> dict[str, str]:
-        """The columns as the catalog stores them: a column null in every sampled record is a string."""
-        return {name: _NESTED_NULL.sub("string", kind) for name, kind in self.columns.items()}
-
     def merge(self, other: "Inferred") -> "Inferred":
         for name, kind in other.columns.items():
             self.columns[name] = widen(self.columns[name], kind) if name in self.columns else kind
@@ -64,11 +57,11 @@ class Inferred:
 
 
 def widen(a: str, b: str) -> str:
-    """The Glue type that holds values of both types (a null-only column takes the other's type)."""
-    if a == b or b == NULL:
+    """The Glue type that holds values of both types."""
+    if a == b:
         return a
-    if a == NULL:
-        return b
+    if NULL in (a, b):  # a column seen only as null says nothing about the other's type
+        return b if a == NULL else a
     if {a, b} <= {"bigint", "double"}:
         return "double"
     if a.startswith("struct<") and b.startswith("struct<"):
@@ -148,7 +141,7 @@ def arrow_type(kind: pa.DataType) -> str:
     if pa.types.is_list(kind) or pa.types.is_large_list(kind):
         return f"array<{arrow_type(kind.value_type)}>"
     if pa.types.is_null(kind):
-        return NULL  # every value null: says nothing about the type
+        return NULL
     return "string"
 
 
