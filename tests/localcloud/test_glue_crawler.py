@@ -150,3 +150,12 @@ def test_widening():
     assert infer_object("k", b"a,b\n1,x\n").columns == {"a": "bigint", "b": "string"}
     nulls_first = infer_object("k1", b'{"c": null, "d": 1}\n').merge(infer_object("k2", b'{"c": 17850, "d": 2}\n'))
     assert nulls_first.columns == {"c": "bigint", "d": "bigint"}
+
+
+def test_null_only_columns_and_struct_fields_take_the_other_objects_types():
+    from sandbox.localcloud.glue.catalog import columns
+
+    guests = infer_object("a.gz", lines({"CustomerID": None, "Tags": {"x": None}}))
+    assert columns(guests) == [{"Name": "customerid", "Type": "string"}, {"Name": "tags", "Type": "struct<x:string>"}]
+    merged = guests.merge(infer_object("b.gz", lines({"CustomerID": 17850, "Tags": {"x": 1}})))
+    assert columns(merged) == [{"Name": "customerid", "Type": "bigint"}, {"Name": "tags", "Type": "struct<x:bigint>"}]

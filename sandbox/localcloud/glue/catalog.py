@@ -12,12 +12,16 @@ partition-level schemas are the table's.
 
 from __future__ import annotations
 
+import re
+
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from sandbox.localcloud.glue.discovery import TableLayout
 from sandbox.localcloud.glue.infer import NULL, Inferred
+
+_NESTED_NULL = re.compile(rf"(?:(?<=[:<])|^){NULL}(?=[,>]|$)")
 
 FORMATS: dict[str, dict[str, Any]] = {
     "json": {
@@ -49,7 +53,7 @@ def columns(found: Inferred) -> list[dict[str, str]]:
     """The catalog's columns: lower-case names, as Glue stores them (the first of clashing names wins)."""
     out: dict[str, str] = {}
     for name, kind in found.columns.items():
-        out.setdefault(name.lower(), "string" if kind == NULL else kind)
+        out.setdefault(name.lower(), _NESTED_NULL.sub("string", kind))  # null-only (also inside a struct): string
     return [{"Name": name, "Type": kind} for name, kind in out.items()]
 
 
