@@ -37,6 +37,7 @@ def lower_buffering(settings: Settings, seconds: int = DEMO_BUFFER_SECONDS) -> N
             "ProcessingConfiguration": processing,
         },
     )
+DEMO_ORDER = 30  # see sandbox/demo.py
 
 
 def run(settings: Settings, console: Console) -> None:
