@@ -8,6 +8,7 @@ import time
 from rich.console import Console
 
 from sandbox.settings import Settings
+
 DEMO_ORDER = 70  # see sandbox/demo.py
 
 
