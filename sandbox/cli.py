@@ -206,17 +206,24 @@ def demo(stack: Optional[str] = typer.Option(None, help="embedded (default) or d
     else:
         _deploy(settings)
         print_endpoints(settings)
+    from sandbox.demo import run_steps, summary_rows
     from sandbox.pipelines_registry import pipeline_modules
 
-    ran = 0
-    for name, module in pipeline_modules("demo"):
-        out.rule(f"pipeline: {name}")
-        module.run(settings, out)
-        ran += 1
-    if ran == 0:
+    started = time.perf_counter()
+    results = run_steps(settings, out, pipeline_modules("demo"))
+    if not results:
         out.print("no pipeline has a demo step yet: the stack is up and deployed, nothing else to show")
+    out.rule("summary")
+    show(out, summary_rows(results), DEMO_COLUMNS, title=f"demo steps ({time.perf_counter() - started:.0f} s)")
     out.rule("where to look")
-    out.print(f"console: {settings.console_url}   status: `cadabra status`   stop: `make down`", highlight=False)
+    out.print(f"console: {settings.console_url}   status: `cadabra status`", highlight=False)
+    out.print("the stack stays up for exploring; `make down` (or `cadabra down`) stops all of it", highlight=False)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        fail("the demo's pipelines that produced no output: " + "; ".join(f"{r.pipeline} ({r.error})" for r in failed))
+
+
+DEMO_COLUMNS = [Column("pipeline"), Column("seconds"), Column("result", text=True)]
 
 
 # -- look inside localcloud (served by the console in the supervisor's process) ---------------------

@@ -9,6 +9,8 @@ from rich.console import Console
 
 from sandbox.settings import Settings
 
+DEMO_ORDER = 70  # see sandbox/demo.py
+
 
 def run(settings: Settings, console: Console) -> None:
     from generators import lake
