@@ -8,6 +8,7 @@ cluster, the master and addresses come from the submitter and are left alone.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Mapping
 
 from pyspark.sql import SparkSession
@@ -37,6 +38,9 @@ def build_session(
     if is_local(chosen):
         # The UI reads SPARK_LOCAL_IP (not a conf key) when it binds; the JVM inherits this environment.
         os.environ["SPARK_LOCAL_IP"] = LOOPBACK
+        # Python workers (UDFs, Python data sources) run this interpreter, which has the project's
+        # dependencies (pyarrow, boto3), not whatever `python3` is first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = (
             builder.master(chosen or "local[2]")
             .config("spark.driver.bindAddress", LOOPBACK)
