@@ -164,6 +164,9 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON (keys 
         for name, info in document["components"].items():
             detail = info.get("url") or info.get("dsn") or info.get("error") or ""
             table.add_row(name, "[green]healthy[/]" if info.get("healthy") else "[red]down[/]", str(detail))
+        for name, info in document.get("jobs", {}).items():
+            colour = {"running": "green", "starting": "yellow"}.get(info["state"], "red")
+            table.add_row(f"job {name}", f"[{colour}]{info['state']}[/]", str(info.get("detail") or ""))
         out.print(table)
     if not document["healthy"]:
         raise typer.Exit(1)
@@ -332,8 +335,19 @@ def serve_docker() -> None:
 
     from sandbox.console.app import create_app
 
+    from sandbox.stack.stream_job import StreamJob, order_rate_alarm_argv
+
     settings = replace(_settings(), stack=Stack.DOCKER)
-    uvicorn.run(create_app(settings), host=settings.console_bind, port=settings.ports.console, log_level="info")
+    job = None
+    if settings.stream_jobs:  # pipeline 3's job, its driver here, its executors on the compose Spark master
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        job = StreamJob(settings, settings.names.alarms_job, order_rate_alarm_argv(settings))
+        job.start()
+    try:
+        uvicorn.run(create_app(settings), host=settings.console_bind, port=settings.ports.console, log_level="info")
+    finally:
+        if job is not None:
+            job.stop()
 
 
 def _register_pipeline_commands() -> None:

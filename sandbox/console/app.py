@@ -70,7 +70,8 @@ def create_app(settings: Settings, runtime: Any = None) -> FastAPI:
                 "healthy" if c.get("healthy") else "down",
                 html.escape(str(c.get("url") or c.get("dsn") or c.get("error") or "")),
             )
-            for name, c in status["components"].items()
+            for name, c in [*status["components"].items(),
+                            *((f"job {n}", {**j, "url": j.get("detail")}) for n, j in status.get("jobs", {}).items())]
         )
         body = render("overview.html", rows=rows, stack=html.escape(status["stack"]),
                       aws=html.escape(status["aws"]), opensearch=html.escape(status["opensearch"]),
