@@ -13,6 +13,9 @@ Offsets are JSON-able dicts, one entry per shard: ``{"shards": {shard_id: {"pos"
 with P one of ``"TRIM_HORIZON"``, ``"AT_TIMESTAMP:<epoch ms>"`` (how LATEST is pinned down, so a
 restart re-reads exactly the same records) or ``"SEQ:<sequence number>"`` (the last record read).
 ``done`` marks a closed shard read to its end; its children then join the offsets at TRIM_HORIZON.
+``created`` is the stream's StreamCreationTimestamp: offsets of a stream that was deleted and created
+again under the same name (the embedded stack after `make down`/`make up`) continue at the new
+stream's TRIM_HORIZON, since no sequence number of the old one means anything there.
 
 Known gaps: no enhanced fan-out (SubscribeToShard); AT_SEQUENCE_NUMBER is not offered as a starting
 position; a closed shard is noticed when GetRecords returns no NextShardIterator (AWS) or at the
@@ -143,6 +146,7 @@ class ShardReader:
         self.clock, self.sleep = clock, sleep
         self._shards: dict[str, dict[str, Any]] = {}
         self._listed_at = float("-inf")
+        self._created: int | None = None
         self._iterators: dict[str, tuple[str, str]] = {}  # shard -> (position it continues after, iterator)
         self._lock = threading.Lock()
         self.throttled_calls = 0
@@ -163,15 +167,27 @@ class ShardReader:
                     break
                 kwargs = {"NextToken": token}
             self._shards, self._listed_at = found, self.clock()
+            self._created = None  # checked again with the shard list
         return self._shards
 
+    def created(self) -> int:
+        """The stream's creation time (epoch ms): tells a recreated stream of the same name apart."""
+        if self._created is None:
+            summary = self.client.describe_stream_summary(StreamName=self.stream)["StreamDescriptionSummary"]
+            self._created = int(summary["StreamCreationTimestamp"].timestamp() * 1000)
+        return self._created
+
     def initial_offsets(self, position: str) -> Offsets:
-        """Offsets for a new query: the roots at `position`; for a pinned time, shards closed before it are done."""
+        """Offsets for a new query: the roots at `position`."""
+        self._created = None
         listed = self.shards(refresh=True)
-        offsets: Offsets = {"shards": {}}
+        offsets: Offsets = {"created": self.created(), "shards": {}}
         for shard_id in self._ready_shards(listed, offsets):
             offsets["shards"][shard_id] = {"pos": position, "done": False}
         return offsets
+
+    def same_stream(self, offsets: Offsets) -> bool:
+        return offsets.get("created") == self.created()
 
     def _ready_shards(self, listed: dict[str, dict[str, Any]], offsets: Offsets) -> list[str]:
         """Shards not yet in the offsets whose parents are gone (expired) or read to their end."""
@@ -193,7 +209,7 @@ class ShardReader:
         shards = dict(offsets["shards"])
         for shard_id in ready:
             shards[shard_id] = {"pos": position, "done": False}
-        return {"shards": shards}
+        return {**offsets, "shards": shards}
 
     # -- reading -----------------------------------------------------------------------------
     def _iterator(self, shard_id: str, position: str) -> str:
@@ -246,6 +262,8 @@ class ShardReader:
     def read_new(self, start: Offsets) -> tuple[list[Row], Offsets]:
         """What arrived after `start` on every readable shard whose rate limit allows a call now."""
         with self._lock:
+            if not self.same_stream(start):  # the stream was deleted and created again since `start`
+                start = self.initial_offsets(TRIM_HORIZON)
             offsets = self.add_children(start)
             shards = {k: dict(v) for k, v in offsets["shards"].items()}
             rows: list[Row] = []
@@ -260,7 +278,7 @@ class ShardReader:
                 if got.finished:
                     state["done"] = True
                     self.shards(refresh=True)
-            result = {"shards": shards}
+            result = {**offsets, "shards": shards}
             if any(s["done"] and not start["shards"].get(k, {}).get("done") for k, s in shards.items()):
                 result = self.add_children(result)
             return rows, result
@@ -268,6 +286,10 @@ class ShardReader:
     def read_range(self, start: Offsets, end: Offsets) -> Iterator[Row]:
         """Exactly the records between two offsets (what a restarted batch re-reads), parents first."""
         with self._lock:
+            if not self.same_stream(end):
+                return  # that stream is gone: its records cannot be read again
+            if not self.same_stream(start):
+                start = {"shards": {}}
             for shard_id in self._parents_first(end["shards"]):
                 target = end["shards"][shard_id]
                 position = start["shards"].get(shard_id, {}).get("pos", TRIM_HORIZON)
