@@ -32,6 +32,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -294,8 +295,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--slide-seconds", type=int, default=1)
     parser.add_argument("--threshold", type=int, default=10)
     parser.add_argument("--suppress-seconds", type=int, default=60)
-    parser.add_argument("--trigger-ms", type=int, default=250, help="micro-batch trigger interval")
-    parser.add_argument("--get-records-per-second", type=float, default=3.0, help="per shard (AWS allows 5 for all readers)")
+    parser.add_argument("--trigger-ms", type=int, default=100, help="micro-batch trigger interval (a trigger without new records costs one Python call)")
+    parser.add_argument("--get-records-per-second", type=float, default=4.0, help="per shard (AWS allows 5 for all readers)")
     parser.add_argument("--starting-position", default="LATEST", help="first start only; restarts use the checkpoint")
     parser.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else local[2])")
     parser.add_argument("--shuffle-partitions", type=int, default=2)
@@ -309,6 +310,22 @@ def _job_id(checkpoint: Path) -> str:
     if not path.exists():
         checkpoint.mkdir(parents=True, exist_ok=True)
         _write_json(path, f"order-rate-alarm-{uuid.uuid4().hex[:8]}")
+    return json.loads(path.read_text())
+
+
+def _pinned_start(checkpoint: Path, position: str) -> str:
+    """LATEST means "from when this job was first started": pinned to a timestamp at the first start and
+    kept in the checkpoint folder, so orders sent while Spark starts (or before a crash that left no
+    offsets) are counted."""
+    from spark_jobs.kinesis_shards import starting_position
+
+    path = checkpoint / "starting_position"
+    if not path.exists():
+        checkpoint.mkdir(parents=True, exist_ok=True)
+        pinned = starting_position(position)
+        if pinned.startswith("AT_TIMESTAMP:"):
+            pinned = str(int(pinned.split(":", 1)[1]) / 1000)
+        _write_json(path, pinned)
     return json.loads(path.read_text())
 
 
@@ -335,9 +352,11 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = Path(args.checkpoint)
     status = Status(Path(args.status_file) if args.status_file else None, config)
     stop: list[bool] = []
-    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     connection = {"region": args.region or "", "endpointurl": args.endpoint_url or ""}
-    source = {**connection, "streamname": args.orders_stream, "startingposition": args.starting_position,
+    source = {**connection, "streamname": args.orders_stream,
+              "startingposition": _pinned_start(checkpoint, args.starting_position),
               "getrecordspersecond": str(args.get_records_per_second)}
     try:
         _wait_for_stream(source, status, stop)

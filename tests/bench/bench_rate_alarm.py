@@ -38,6 +38,15 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _raised_at(message: str) -> float:
+    """The job's `raised_at` from the notification text (when the job built the alarm record)."""
+    import datetime as dt
+    import re
+
+    found = re.search(r"Raised at (\S+?)\.?$", message.strip())
+    return dt.datetime.fromisoformat(found.group(1).rstrip(".").replace("Z", "+00:00")).timestamp() if found else float("nan")
+
+
 def _load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
@@ -52,7 +61,7 @@ def main() -> int:
         print(f"job running {time.time() - started:.1f}s after `cadabra up` returned", flush=True)
         generator.replay(settings, burst=BURST_SIZE, synthetic=True, seed=99, progress=False)  # warm-up surge
         wait_until(lambda: alarm_app.take_inbox(settings, wait_seconds=1), timeout=60, interval=0.1, message="warm-up alarm")
-        latencies, extra = [], 0
+        latencies, extra, stages = [], 0, []
         next_at = time.time() + GAP_SECONDS
         for i in range(BURSTS):
             time.sleep(max(0.0, next_at - time.time()))
@@ -64,7 +73,10 @@ def main() -> int:
                                   message=f"alarm of burst {i + 1}")
             latencies.append(messages[0]["received_at"] - sent)
             extra += len(messages) - 1
-            print(f"burst {i + 1:2}: {latencies[-1]:.2f} s", flush=True)
+            raised = _raised_at(messages[0]["message"]) - sent
+            stages.append((raised, messages[0]["sent_at"] - sent))
+            print(f"burst {i + 1:2}: {latencies[-1]:.2f} s (alarm record built by the job at +{raised:.2f} s, "
+                  f"SNS→SQS at +{stages[-1][1]:.2f} s)", flush=True)
         time.sleep(3)
         extra += len(alarm_app.take_inbox(settings, wait_seconds=1))
         job = alarm_app.job_state(settings)
@@ -78,6 +90,8 @@ def main() -> int:
           f"p90 {statistics.quantiles(latencies, n=10)[-1]:.2f} s, max {worst:.2f} s (goal <= {GOAL_MAX}); "
           f"ratio p50/goal {p50 / GOAL_P50:.2f}, max/goal {worst / GOAL_MAX:.2f}")
     print(f"extra alarm messages beyond one per burst: {extra}")
+    print(f"stages (median): job built the alarm at +{statistics.median(r for r, _ in stages):.2f} s, "
+          f"SQS got it at +{statistics.median(q for _, q in stages):.2f} s")
     print(f"job RSS (driver + JVM + workers): {job_rss / 2**20:.0f} MiB; stack idle total with the job: "
           f"{stack_rss / 2**30:.2f} GiB (goal <= {GOAL_IDLE_GB}, ratio {stack_rss / 2**30 / GOAL_IDLE_GB:.2f})")
     print(_load())
