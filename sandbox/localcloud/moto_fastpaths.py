@@ -21,6 +21,10 @@ Hooks into moto (installed by `LocalCloud.start()` before the server answers, un
    host. moto resolves the backend of every request under one lock by listing its own package
    folder (an `isdir` per service, ~180) and matching hundreds of URL patterns; the answer for a
    host never changes while the server runs. Misses (unknown hosts) are not cached.
+4. `moto.kinesis.models.Stream.put_record` (PutRecord, and PutRecords per entry) runs under one
+   lock. moto numbers a shard's records "last + 1" without one, so two requests at once (a Spark
+   writer's parallel tasks, two producers) could take the same number and one record silently
+   replaced the other; Kinesis gives every record its own sequence number.
 """
 
 from __future__ import annotations
@@ -51,6 +55,10 @@ def install() -> None:
     DomainDispatcherApplication.get_backend_for_host = _memoised(  # type: ignore[method-assign]
         DomainDispatcherApplication.get_backend_for_host
     )
+    from moto.kinesis.models import Stream
+
+    _originals["kinesis_put"] = Stream.put_record
+    Stream.put_record = _locked(Stream.put_record)  # type: ignore[method-assign]
     _originals["kinesis_max"] = Shard.get_max_sequence_number
     _originals["kinesis_min"] = Shard.get_min_sequence_number
     Shard.get_max_sequence_number = _last_sequence_number  # type: ignore[method-assign]
@@ -83,6 +91,9 @@ def uninstall() -> None:
     if not _originals:
         return
     DomainDispatcherApplication.get_backend_for_host = _originals.pop("backend_for_host")  # type: ignore[method-assign]
+    from moto.kinesis.models import Stream
+
+    Stream.put_record = _originals.pop("kinesis_put")  # type: ignore[method-assign]
     Shard.get_max_sequence_number = _originals.pop("kinesis_max")  # type: ignore[method-assign]
     Shard.get_min_sequence_number = _originals.pop("kinesis_min")  # type: ignore[method-assign]
     SQSBackend.send_message = _originals.pop("sqs_send")  # type: ignore[method-assign]
@@ -103,6 +114,18 @@ def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str |
         return backend
 
     return get_backend_for_host
+
+
+_put_lock = threading.Lock()
+
+
+def _locked(put: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(put)
+    def put_record(*args: Any, **kwargs: Any) -> Any:
+        with _put_lock:
+            return put(*args, **kwargs)
+
+    return put_record
 
 
 def _last_sequence_number(shard: Any) -> int:
