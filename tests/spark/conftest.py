@@ -15,3 +15,23 @@ def spark():
     kinesis_source.register(session)
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    """moto (no data-plane extensions) in this process on a free port, for the module's tests."""
+    from dataclasses import replace
+
+    from moto.moto_api._internal.models import moto_api_backend
+
+    from sandbox.localcloud.server import LocalCloud
+    from sandbox.settings import Ports, load
+    from tests.conftest import free_port
+
+    settings = replace(load({"CADABRA_STATE_DIR": str(tmp_path_factory.mktemp("state"))}),
+                       ports=Ports(aws=free_port(), opensearch=free_port(), postgres=free_port(), console=free_port()))
+    moto_api_backend.reset()
+    local = LocalCloud(settings, modules=[]).start()
+    yield local
+    local.stop()
+    moto_api_backend.reset()
