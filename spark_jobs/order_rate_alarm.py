@@ -157,6 +157,10 @@ class Ledger:
             return {"last_alarm_end_ms": None, "alarms": 0}
         return json.loads((self.folder / "state" / f"{max(ids)}.json").read_text())
 
+    def latest(self) -> dict[str, Any]:
+        """The state after the last committed batch (what a restarted job reports at once)."""
+        return self.state_before(2**62)
+
     def intent(self, batch_id: int) -> dict[str, Any] | None:
         path = self.folder / "intent" / f"{batch_id}.json"
         return json.loads(path.read_text()) if path.exists() else None
@@ -376,8 +380,9 @@ def main(argv: list[str] | None = None) -> int:
         job_id = _job_id(checkpoint)
         status.update(job_id=job_id, detail="waiting for the first micro-batch")
         records = spark.readStream.format(kinesis_source.NAME).options(**source).load()
-        step = AlarmBatch(config, Ledger(checkpoint / "alarms"),
-                          AlarmSink({**connection, "streamname": args.alarms_stream}), job_id, status)
+        ledger = Ledger(checkpoint / "alarms")
+        status.update(alarms_raised=ledger.latest().get("alarms", 0), last_alarm=ledger.latest().get("last_alarm"))
+        step = AlarmBatch(config, ledger, AlarmSink({**connection, "streamname": args.alarms_stream}), job_id, status)
         query = (
             transform(records, config).writeStream.outputMode("update")
             .option("checkpointLocation", str(checkpoint / "query"))

@@ -76,7 +76,6 @@ class StreamJob:
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "status.json").unlink(missing_ok=True)
         self._thread = threading.Thread(target=self._run, name=f"job-{self.name}", daemon=True)
         self._thread.start()
 
@@ -96,6 +95,7 @@ class StreamJob:
         delay = BACKOFF_START
         while not self._stop.is_set():
             started = time.monotonic()
+            (self.folder / "status.json").unlink(missing_ok=True)  # the last run's state is not this one's
             self._process = self._spawn()
             self._record(state="running", pid=self._process.pid, restarting_in=None)
             while self._process.poll() is None and not self._stop.wait(0.5):

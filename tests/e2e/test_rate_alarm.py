@@ -1,0 +1,110 @@
+"""Pipeline 3 end to end on the embedded stack: orders → Spark job → OrderRateAlarms →
+TransactionRateAlarm → SNS → the SQS inbox. A burst gives one message, a trickle none, and a job
+killed mid-surge (restarted by the supervisor from its checkpoint) still raises exactly one alarm."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import time
+
+import pytest
+
+from generators import orders as generator
+from pipelines.rate_alarm import app as alarm_app
+from pipelines.rate_alarm.demo import quiet_period_left
+from sandbox.waiting import wait_until
+
+pytestmark = [pytest.mark.slow, pytest.mark.stack]
+
+
+def _job(stack) -> dict:
+    return alarm_app.job_state(stack)
+
+
+def _running(stack) -> dict | None:
+    job = _job(stack)
+    assert job["state"] != "failed" or job.get("restarts", 0) > 0, job  # failed without a restart: a bug
+    return job if job["state"] == "running" else None
+
+
+def _batch_after(stack, since: float) -> bool:
+    last = _job(stack).get("last_batch_at")
+    return bool(last) and dt.datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp() >= since
+
+
+@pytest.fixture
+def quiet(stack):
+    """The job runs, no alarm's quiet time is pending (earlier tests replay surges), the inbox is empty."""
+    wait_until(lambda: _running(stack), timeout=180, interval=0.5, message="the rate alarm job to run")
+    left = quiet_period_left(stack)
+    wait_until(lambda: quiet_period_left(stack) == 0, timeout=left + 10, interval=0.5, message="the quiet time to end")
+    alarm_app.take_inbox(stack)
+    return stack
+
+
+def _messages(stack, settle: float = 3.0) -> list[dict]:
+    """Every message that reaches the inbox until none came for `settle` seconds."""
+    got: list[dict] = []
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < settle:
+        new = alarm_app.take_inbox(stack, wait_seconds=1)
+        if new:
+            got += new
+            quiet_since = time.monotonic()
+    return got
+
+
+def _send(stack, count: int, seed: int, **pace) -> float:
+    generator.replay(stack, count=count, synthetic=True, seed=seed, progress=False, **pace)
+    return time.time()
+
+
+def test_a_trickle_below_the_threshold_raises_nothing(quiet):
+    # nine orders in 4.5 s: one window holds all nine, one short of the threshold
+    sent = _send(quiet, 9, seed=31, rate=2.0)
+    wait_until(lambda: _batch_after(quiet, sent), timeout=30, interval=0.2, message="the job to count the trickle")
+    assert _messages(quiet) == []
+
+
+def test_a_burst_raises_one_message_in_the_inbox(quiet):
+    generator.replay(quiet, burst=30, synthetic=True, seed=32, progress=False)
+    messages = wait_until(lambda: alarm_app.take_inbox(quiet, wait_seconds=1), timeout=60, interval=0.1,
+                          message="the alarm in the SQS inbox")
+    messages += _messages(quiet)
+    assert len(messages) == 1
+    assert messages[0]["subject"] == "Cadabra Order Rate Alarm"
+    assert "30 orders" in messages[0]["message"] and "threshold 10" in messages[0]["message"]
+    newest = alarm_app.recent_alarms(quiet, limit=1)[0]
+    assert newest.alarm_id in messages[0]["message"] and newest.order_count == 30
+
+
+def _kill_job(stack) -> int:
+    pid = _job(stack)["pid"]
+    os.killpg(pid, signal.SIGKILL)  # the driver and its JVM, as an OOM killer or a crash would
+    return pid
+
+
+def test_the_job_killed_mid_surge_raises_the_alarm_once(quiet):
+    restarts = _job(quiet)["restarts"]
+    sent = _send(quiet, 6, seed=33)  # the surge's first orders: below the threshold so far
+    wait_until(lambda: _batch_after(quiet, sent), timeout=30, interval=0.1, message="the job to count them")
+    killed = _kill_job(quiet)
+    _send(quiet, 10, seed=34)  # the rest of the surge arrives while the job is down
+    wait_until(lambda: (_running(quiet) or {}).get("pid") not in (None, killed), timeout=180, interval=0.5,
+               message="the supervisor to restart the job")
+    first = wait_until(lambda: alarm_app.take_inbox(quiet, wait_seconds=1), timeout=120, interval=0.2,
+                       message="the surge's alarm after the restart")
+    assert len(first) == 1 and "16 orders" in first[0]["message"]
+
+    # killed right after raising it, the job restarts with its suppression intact: the surge goes on
+    wait_until(lambda: _job(quiet).get("alarms_raised", 0) >= 1, timeout=10, interval=0.1, message="the ledger")
+    killed = _kill_job(quiet)
+    _send(quiet, 20, seed=35)
+    wait_until(lambda: (_running(quiet) or {}).get("pid") not in (None, killed), timeout=180, interval=0.5,
+               message="the supervisor to restart the job again")
+    wait_until(lambda: _job(quiet).get("batches", 0) >= 1, timeout=120, interval=0.2,
+               message="the restarted job to read the rest")
+    assert first + _messages(quiet) == first  # still one alarm for the one surge
+    assert _job(quiet)["restarts"] >= restarts + 2
