@@ -297,12 +297,7 @@ class ShardReader:
                 if last is None or position == target["pos"]:
                     continue
                 while True:
-                    pause = self.limit.wait_time(shard_id)
-                    if pause:
-                        self.sleep(pause)
-                    got = self.fetch(shard_id, position)
-                    if got.throttled:
-                        continue
+                    got = self._fetch_when_allowed(shard_id, position)
                     wanted = [r for r in got.records if int(r["SequenceNumber"]) <= last]
                     yield from self._rows(shard_id, wanted)
                     if got.records:
@@ -315,6 +310,16 @@ class ShardReader:
                             "checkpoint: the records expired (retention) or the stream was recreated; "
                             "delete the checkpoint to start over"
                         )
+
+    def _fetch_when_allowed(self, shard_id: str, position: str) -> Fetched:
+        """A GetRecords that waits for the shard's rate limit (and its throttling back-off) first."""
+        while True:
+            pause = self.limit.wait_time(shard_id)
+            if pause:
+                self.sleep(pause)
+            got = self.fetch(shard_id, position)
+            if not got.throttled:
+                return got
 
     def _parents_first(self, shards: dict[str, Any]) -> list[str]:
         listed = self.shards()
@@ -340,12 +345,7 @@ class ShardReader:
     def read_to_end(self, shard_id: str, position: str) -> Iterator[Row]:
         """A shard from `position` to what it holds now (the batch reader)."""
         while True:
-            pause = self.limit.wait_time(shard_id)
-            if pause:
-                self.sleep(pause)
-            got = self.fetch(shard_id, position)
-            if got.throttled:
-                continue
+            got = self._fetch_when_allowed(shard_id, position)
             yield from self._rows(shard_id, got.records)
             if got.records:
                 position = f"{SEQ}{got.records[-1]['SequenceNumber']}"

@@ -161,20 +161,10 @@ def _exit_reason(code: int | None, status_file: Path) -> str:
     return f"exit code {code}; see the job's log"
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def job_status(settings: Settings, name: str) -> dict[str, Any]:
     """{"state": starting|running|failed|stopped|absent, "healthy", "detail", ...} for status and the console."""
+    from sandbox.stack.embedded import _alive
+
     folder = job_dir(settings, name)
     supervision = _read_json(folder / "supervisor.json")
     status = _read_json(folder / "status.json") or {}
@@ -187,7 +177,7 @@ def job_status(settings: Settings, name: str) -> dict[str, Any]:
     }
     if supervision.get("state") == "stopped":
         return {**result, "state": "stopped", "healthy": True, "detail": "stopped"}
-    if supervision.get("state") == "failed" or not _alive(supervision.get("pid")):
+    if supervision.get("state") == "failed" or not (supervision.get("pid") and _alive(supervision["pid"])):
         reason = supervision.get("last_exit") or status.get("error") or "the process is gone"
         again = supervision.get("restarting_in")
         detail = f"failed: {reason}" + (f" (restarting in {again:.0f}s)" if again else "")

@@ -61,6 +61,15 @@ def _send(stack, count: int, seed: int, **pace) -> float:
     return time.time()
 
 
+def test_the_job_and_its_jvm_listen_on_loopback_only(quiet):
+    import psutil
+
+    root = psutil.Process(_job(quiet)["pid"])
+    listening = [c.laddr for p in [root, *root.children(recursive=True)]
+                 for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
+    assert listening and all(address.ip == "127.0.0.1" for address in listening), listening
+
+
 def test_a_trickle_below_the_threshold_raises_nothing(quiet):
     # nine orders in 4.5 s: one window holds all nine, one short of the threshold
     sent = _send(quiet, 9, seed=31, rate=2.0)

@@ -83,7 +83,9 @@ def test_up_status_up_again_down(stack_env):
     assert set(document["components"]) == {"localcloud", "opensearch", "postgres", "console"}
     assert all(c["healthy"] for c in document["components"].values()), document
     assert document["components"]["localcloud"]["account"] == "000000000000"
-    pids = _pids(state_dir)
+    job = document["jobs"]["order_rate_alarm"]  # started in the background: `up` did not wait for Spark
+    assert job["state"] in {"starting", "running"} and job["healthy"], job
+    pids = _pids(state_dir) + [job["pid"]]
 
     again = cadabra(env, "up", "--no-deploy")
     assert again.returncode == 0, again.stderr
