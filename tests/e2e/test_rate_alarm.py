@@ -5,9 +5,11 @@ killed mid-surge (restarted by the supervisor from its checkpoint) still raises 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import time
+import urllib.request
 
 import pytest
 
@@ -88,6 +90,13 @@ def test_a_burst_raises_one_message_in_the_inbox(quiet):
     assert newest.alarm_id in messages[0]["message"] and "threshold 10" in messages[0]["message"]
     # the window may also hold orders sent just before the burst (the trickle test's)
     assert newest.order_count >= 30 and f"{newest.order_count} orders" in messages[0]["message"]
+    with urllib.request.urlopen(quiet.console_url + "/api/alarms", timeout=10) as answer:
+        api = json.loads(answer.read())
+    assert api["alarms"][0]["alarm_id"] == newest.alarm_id and api["job"]["state"] == "running"
+    assert max(count for _, count in api["job"]["series"]) >= 30
+    with urllib.request.urlopen(quiet.console_url + "/alarms", timeout=10) as answer:
+        page = answer.read().decode()
+    assert "<polyline" in page and "threshold 10" in page and newest.alarm_id in page
 
 
 def _kill_job(stack) -> int:
