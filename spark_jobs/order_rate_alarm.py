@@ -242,6 +242,7 @@ class Status:
         )
         if newest:
             self.doc["lag_seconds"] = round(max(0, now - newest) / 1000, 3)
+            self.doc["last_arrival_at"] = _iso(max(newest, _parse_ms(self.doc.get("last_arrival_at"))))
         if raised:
             self.doc["last_alarm"] = raised[-1]
         self.write()
@@ -250,6 +251,10 @@ class Status:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _write_json(self.path, {**self.doc, "written_at": _iso(_now_ms())})
+
+
+def _parse_ms(iso: str | None) -> int:
+    return int(dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000) if iso else 0
 
 
 def _now_ms() -> int:

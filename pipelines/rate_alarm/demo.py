@@ -28,13 +28,23 @@ def _job_running(settings: Settings) -> dict | None:
     return job if job.get("state") == "running" else None
 
 
-def _caught_up(settings: Settings, since: float) -> bool:
-    """The job ran a micro-batch on records that arrived after `since` (or nothing is left to read)."""
+def caught_up(settings: Settings, since: float) -> bool:
+    """The job has counted a record that arrived at or after `since` (so everything before it too)."""
     from pipelines.rate_alarm import app as alarm_app
 
-    job = alarm_app.job_state(settings)
-    last = job.get("last_batch_at")
+    last = alarm_app.job_state(settings).get("last_arrival_at")
     return bool(last) and dt.datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp() >= since
+
+
+def sync(settings: Settings) -> None:
+    """Put one marker record and wait until the job has counted it: then it has read what came before
+    (pipeline 1's replay, for one). The marker counts as one arrival, like any record."""
+    from sandbox import aws
+
+    before = time.time()
+    aws.client("kinesis", settings).put_record(StreamName=settings.names.orders_stream, Data=b'{"marker": "demo"}',
+                                               PartitionKey="demo-marker")
+    wait_until(lambda: caught_up(settings, before), timeout=120, interval=0.2, message="the job to catch up")
 
 
 def quiet_period_left(settings: Settings) -> float:
@@ -55,6 +65,7 @@ def run(settings: Settings, console: Console) -> None:
 
     console.print("waiting for the Spark stream job (it starts in the background with the stack)...")
     wait_until(lambda: _job_running(settings), timeout=180, interval=1.0, message="the rate alarm job to run")
+    sync(settings)
     left = quiet_period_left(settings)
     if left > 0:
         console.print(f"the replay before was a surge and raised an alarm; alarms stay quiet for "
@@ -66,8 +77,7 @@ def run(settings: Settings, console: Console) -> None:
                   f"{settings.alarm.window_seconds} s)")
     generator.replay(settings, count=int(TRICKLE_RATE * TRICKLE_SECONDS), rate=TRICKLE_RATE, synthetic=True, seed=3,
                      progress=False)
-    sent = time.time()
-    wait_until(lambda: _caught_up(settings, sent), timeout=30, interval=0.5, message="the job to read the trickle")
+    sync(settings)
     quiet = alarm_app.take_inbox(settings, wait_seconds=2)
     console.print(f"  alarms raised by the trickle: {len(quiet)}")
 

@@ -1,11 +1,11 @@
-"""One local SparkSession per test module (a session takes ~9 s to start)."""
+"""One local SparkSession for every Spark test (a session takes ~9 s to start), moto per module."""
 
 from __future__ import annotations
 
 import pytest
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark():
     from spark_jobs import kinesis_source
     from spark_jobs.session import build_session
