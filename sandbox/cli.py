@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import time
@@ -199,16 +198,10 @@ def demo(stack: Optional[str] = typer.Option(None, help="embedded (default) or d
     else:
         _deploy(settings)
         print_endpoints(settings)
-    from sandbox.deploy.engine import pipeline_names
+    from sandbox.pipelines_registry import pipeline_modules
 
     ran = 0
-    for name in pipeline_names():
-        try:
-            module = importlib.import_module(f"pipelines.{name}.demo")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"pipelines.{name}.demo":
-                raise
-            continue
+    for name, module in pipeline_modules("demo"):
         out.rule(f"pipeline: {name}")
         module.run(settings, out)
         ran += 1
@@ -256,7 +249,7 @@ def _cell(value: Any) -> str:
 @esm_app.command("list")
 def esm_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """State, last result and iterator age per shard of every event source mapping."""
-    mappings = _console_json(_settings(), "/api/localcloud/kinesis_esm")
+    mappings = _console_json(_settings(), "/api/localcloud/esm")
     if as_json:
         _print_rows(mappings, "event source mappings", True)
         return
@@ -353,17 +346,9 @@ def serve_docker() -> None:
 def _register_pipeline_commands() -> None:
     """Pipelines with commands expose `register(app, groups)` in pipelines/<name>/cli.py
     (groups: the shared sub-commands, e.g. groups["replay"] for `cadabra replay ...`)."""
-    try:
-        from sandbox.deploy.engine import pipeline_names
-    except ImportError:  # pragma: no cover
-        return
-    for name in pipeline_names():
-        try:
-            module = importlib.import_module(f"pipelines.{name}.cli")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipelines.{name}.cli":
-                continue
-            raise
+    from sandbox.pipelines_registry import pipeline_modules
+
+    for _, module in pipeline_modules("cli"):
         module.register(app, {"replay": replay_app})
 
 

@@ -24,7 +24,7 @@ The batch reader reads each shard, in parallel tasks, from the starting position
 
 Writing: each row's ``data`` (string or binary) with ``partition_key`` (or ``explicitHashKey``
 absent: a key derived from the data), PutRecords in batches of 500 with the rejected entries resent
-(`generators.orders.KinesisSender`); at-least-once, like every Kinesis producer.
+(`generators.senders.KinesisSender`); at-least-once, like every Kinesis producer.
 """
 
 from __future__ import annotations
@@ -151,25 +151,17 @@ def partition_key_for(data: bytes) -> str:
 
 def put_rows(options: dict[str, str], rows: Iterator[Any]) -> int:
     """PutRecords of rows with ``data`` and optional ``partition_key``; returns how many were sent."""
-    from generators.orders import KinesisSender, ReplaySummary
+    from generators.senders import KinesisSender, KinesisSummary
 
     stream = options["streamname"]
-    summary = ReplaySummary(source="spark", stream=stream)
+    summary = KinesisSummary(stream=stream)
     sender = KinesisSender(shards.make_client(options), stream, summary)
-    batch: list[dict[str, Any]] = []
-    size = 0
     for row in rows:
         fields = row.asDict() if hasattr(row, "asDict") else dict(row)
         data = fields["data"]
         data = data.encode() if isinstance(data, str) else bytes(data)
-        key = fields.get("partition_key") or partition_key_for(data)
-        entry_size = len(data) + len(key.encode())
-        if batch and (len(batch) == 500 or size + entry_size > 5 * 1024 * 1024):
-            sender.send(batch)
-            batch, size = [], 0
-        batch.append({"Data": data, "PartitionKey": key})
-        size += entry_size
-    sender.send(batch)
+        sender.add(data, fields.get("partition_key") or partition_key_for(data))
+    sender.flush()
     if summary.failed:
         raise RuntimeError(f"{summary.failed} rows were rejected by Kinesis stream {stream} after every retry")
     return summary.sent

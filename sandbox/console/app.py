@@ -86,20 +86,6 @@ def create_app(settings: Settings, runtime: Any = None) -> FastAPI:
 
 def _page_registrars() -> list[Any]:
     """Pipelines that have console pages expose `register(app, settings)` in pipelines/<name>/console.py."""
-    import importlib
-    import pkgutil
+    from sandbox.pipelines_registry import pipeline_modules
 
-    registrars = []
-    try:
-        import pipelines
-    except ImportError:
-        return registrars
-    for info in pkgutil.iter_modules(pipelines.__path__):
-        try:
-            module = importlib.import_module(f"pipelines.{info.name}.console")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipelines.{info.name}.console":
-                continue
-            raise
-        registrars.append(module.register)
-    return registrars
+    return [module.register for _, module in pipeline_modules("console")]

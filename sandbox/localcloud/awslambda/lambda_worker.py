@@ -1,6 +1,6 @@
 """One warm Lambda execution environment: imports the handler once, then runs invocations.
 
-Started by lambda_process.py as ``python lambda_worker.py REQUEST_FD RESPONSE_FD`` with the
+Started by process.py as ``python lambda_worker.py REQUEST_FD RESPONSE_FD`` with the
 function's environment (``_HANDLER``, ``LAMBDA_TASK_ROOT``, ``AWS_LAMBDA_*``...). It behaves as the
 AWS Python runtime does (https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html,
 https://docs.aws.amazon.com/lambda/latest/dg/python-context.html,

@@ -5,7 +5,7 @@ queued, retried ``MaximumRetryAttempts`` times (EventInvokeConfig, default 2), e
 ``MaximumEventAgeInSeconds`` dropped, OnSuccess/OnFailure destinations (SQS, SNS, Lambda):
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
 
-Known gaps: retry delays are ``ASYNC_RETRY_DELAYS`` seconds instead of AWS's one and two minutes,
+Known gaps: retry delays are ``RETRY_BACKOFF``'s seconds instead of AWS's one and two minutes,
 so demos finish; no EventBridge or S3 destinations.
 """
 
@@ -21,21 +21,20 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from sandbox.aws import client
-from sandbox.localcloud.lambda_config import FunctionConfig, Outcome, error_payload, iso_now, unqualified_arn
+from sandbox.backoff import Backoff
+from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, iso_now, unqualified_arn
+from sandbox.localcloud.shared.destinations import DestinationSender, UnsupportedDestination
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_ASYNC_RETRIES = 2
 DEFAULT_MAX_EVENT_AGE_SECONDS = 21600
-ASYNC_RETRY_DELAYS = (1.0, 2.0)  # AWS waits 1 and 2 minutes; shortened so local runs finish
+RETRY_BACKOFF = Backoff(first=1.0, cap=2.0)  # AWS waits 1 and 2 minutes; shortened so local runs finish
 ASYNC_CONCURRENCY = 4
 
 RunFunction = Callable[[Any, FunctionConfig, bytes, str, str], "tuple[Outcome, bytes]"]
 """Runs one invocation synchronously: (moto function, config, payload, invoked ARN, request id)."""
-InvokeByName = Callable[..., Any]
-"""The executor's ``invoke(function, payload, invocation_type=...)``, for Lambda destinations."""
 
 
 @dataclass(order=True)
@@ -55,10 +54,10 @@ class AsyncEvent:
 class AsyncQueue:
     """The Event invocations waiting to run (or to be retried), a scheduler thread and its runners."""
 
-    def __init__(self, settings: Settings, run: RunFunction, invoke: InvokeByName) -> None:
+    def __init__(self, settings: Settings, run: RunFunction, destinations: DestinationSender) -> None:
         self.settings = settings
         self._run = run
-        self._invoke = invoke
+        self._destinations = destinations
         self._heap: list[AsyncEvent] = []
         self._cond = threading.Condition()
         self._seq = itertools.count()
@@ -66,6 +65,11 @@ class AsyncQueue:
         self._stopping = False
         self._thread = threading.Thread(target=self._loop, name="lambda-async-scheduler", daemon=True)
         self._thread.start()
+
+    def clear(self) -> None:
+        """Drop the queued events (moto's reset); running ones finish."""
+        with self._cond:
+            self._heap.clear()
 
     def stop(self) -> None:
         """Drop the queued events and wait for the running ones; later enqueues are refused."""
@@ -117,7 +121,7 @@ class AsyncQueue:
             return
         age = time.monotonic() - event.enqueued
         if event.attempt <= retries:
-            delay = ASYNC_RETRY_DELAYS[min(event.attempt - 1, len(ASYNC_RETRY_DELAYS) - 1)]
+            delay = RETRY_BACKOFF.delay(event.attempt)
             if age + delay <= max_age:
                 event.due = time.monotonic() + delay
                 with self._cond:
@@ -159,18 +163,10 @@ class AsyncQueue:
         }
         if outcome.error:
             record["responseContext"]["functionError"] = "Unhandled"
-        body = json.dumps(record)
-        service = target.split(":")[2]
         try:
-            if service == "sqs":
-                url = client("sqs", self.settings).get_queue_url(QueueName=target.split(":")[5])["QueueUrl"]
-                client("sqs", self.settings).send_message(QueueUrl=url, MessageBody=body)
-            elif service == "sns":
-                client("sns", self.settings).publish(TopicArn=target, Message=body)
-            elif service == "lambda":
-                self._invoke(target, body.encode(), invocation_type="Event")
-            else:
-                log.warning("destination %s of %s is not supported by localcloud (use SQS, SNS or Lambda)", target, config.name)
+            self._destinations.send(target, record)
+        except UnsupportedDestination as exc:
+            log.warning("%s of %s: %s", which, config.name, exc)
         except Exception:
             log.exception("delivering the %s record of %s to %s failed", which, config.name, target)
 

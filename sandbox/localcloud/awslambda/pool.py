@@ -4,7 +4,9 @@ Execution environments: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runt
 One cold start per function version and configuration (code SHA-256 + handler, runtime, memory,
 timeout, environment); warm workers are reused; up to ``MAX_WORKERS_PER_FUNCTION`` concurrent
 invocations per version (each worker runs one invocation at a time, further callers wait). A
-worker that timed out or exited is closed and the next invocation starts a new one.
+worker that timed out or exited is closed and the next invocation starts a new one. A worker idle
+for longer than ``settings.lambda_idle_seconds`` is stopped (AWS reclaims idle environments too),
+so memory stays bounded however many functions have run; the next invocation is a cold start.
 
 Known gaps: no reserved-concurrency throttling, no SnapStart, no layers.
 """
@@ -16,17 +18,19 @@ import json
 import os
 import shutil
 import threading
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from sandbox.localcloud.lambda_config import FunctionConfig, Outcome
-from sandbox.localcloud.lambda_logs import log_stream_name
-from sandbox.localcloud.lambda_process import Worker
+from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome
+from sandbox.localcloud.awslambda.logs import log_stream_name
+from sandbox.localcloud.awslambda.process import Worker
 from sandbox.settings import Settings
 
 MAX_WORKERS_PER_FUNCTION = 4
+REAP_EVERY_MAX_SECONDS = 30.0
 
 
 class BadCode(Exception):
@@ -36,10 +40,12 @@ class BadCode(Exception):
 class Pool:
     """The warm workers of one function version with one configuration."""
 
-    def __init__(self, config: FunctionConfig, size: int) -> None:
+    def __init__(self, config: FunctionConfig, size: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.size = size
+        self.clock = clock
         self.idle: list[Worker] = []
+        self.idle_since: dict[int, float] = {}  # id(worker) -> when it was released
         self.busy = 0  # workers in use or being started
         self.retired = False
         self.cond = threading.Condition()
@@ -50,7 +56,9 @@ class Pool:
             while True:
                 if self.idle:
                     self.busy += 1
-                    return self.idle.pop()
+                    worker = self.idle.pop()
+                    self.idle_since.pop(id(worker), None)
+                    return worker
                 if self.busy < self.size:
                     self.busy += 1
                     return None
@@ -62,6 +70,7 @@ class Pool:
             keep = worker is not None and reusable and not self.retired
             if keep:
                 self.idle.append(worker)  # type: ignore[arg-type]
+                self.idle_since[id(worker)] = self.clock()
             self.cond.notify()
         if worker is not None and not keep:
             worker.close()
@@ -71,8 +80,20 @@ class Pool:
         with self.cond:
             self.retired = True
             idle, self.idle = self.idle, []
+            self.idle_since.clear()
             self.cond.notify_all()
         return idle
+
+    def reap(self, idle_seconds: float) -> list[Worker]:
+        """Take out the workers idle for `idle_seconds` or longer (the caller closes them)."""
+        cutoff = self.clock() - idle_seconds
+        with self.cond:
+            stale = [w for w in self.idle if self.idle_since.get(id(w), cutoff) <= cutoff]
+            if stale:
+                self.idle = [w for w in self.idle if w not in stale]
+                for worker in stale:
+                    self.idle_since.pop(id(worker), None)
+        return stale
 
     @property
     def warm(self) -> int:
@@ -93,14 +114,23 @@ class Stats:
 class WorkerPools:
     """Every function version's pool, the unzipped code they run, and their counters for describe()."""
 
-    def __init__(self, settings: Settings, code_root: Path) -> None:
+    def __init__(
+        self, settings: Settings, code_root: Path, *, clock: Callable[[], float] = time.monotonic, reaper: bool = True
+    ) -> None:
         self.settings = settings
         self.code_root = code_root
+        self.clock = clock
+        self.idle_seconds = settings.lambda_idle_seconds
         self._pools: dict[tuple[str, str, str, str], Pool] = {}
         self._pools_lock = threading.Lock()
         self._stats: dict[tuple[str, str, str, str], Stats] = {}
         self._stats_lock = threading.Lock()
         self._code_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        if reaper:
+            self._reaper = threading.Thread(target=self._reap_loop, name="lambda-reaper", daemon=True)
+            self._reaper.start()
 
     def pool(self, config: FunctionConfig) -> Pool:
         """The pool for this version; a changed configuration retires the old one (a new cold start)."""
@@ -110,7 +140,7 @@ class WorkerPools:
             if pool is None or pool.config != config:
                 if pool is not None:
                     stale = pool.retire()
-                pool = self._pools[config.pool_key] = Pool(config, MAX_WORKERS_PER_FUNCTION)
+                pool = self._pools[config.pool_key] = Pool(config, MAX_WORKERS_PER_FUNCTION, self.clock)
         for worker in stale:
             worker.close()
         return pool
@@ -154,13 +184,40 @@ class WorkerPools:
                 stats.errors += 1
                 stats.last_error = _error_type(outcome.payload)
 
+    def reap(self) -> int:
+        """Stop every worker idle for longer than the idle time; how many were stopped."""
+        with self._pools_lock:
+            pools = list(self._pools.values())
+        stale = [worker for pool in pools for worker in pool.reap(self.idle_seconds)]
+        for worker in stale:
+            worker.close()
+        return len(stale)
+
+    def _reap_loop(self) -> None:
+        every = min(REAP_EVERY_MAX_SECONDS, self.idle_seconds / 4)
+        while not self._stop.wait(every):
+            self.reap()
+
     def retire_all(self) -> None:
-        """Close every idle worker and forget the pools (shutdown); busy workers close on release."""
+        """Close every idle worker and forget the pools; busy workers close on release."""
         with self._pools_lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:
             for worker in pool.retire():
                 worker.close()
+
+    def reset(self) -> None:
+        """Retire every worker and forget the counters (moto's reset)."""
+        self.retire_all()
+        with self._stats_lock:
+            self._stats.clear()
+
+    def stop(self) -> None:
+        """Stop the reaper and every idle worker (shutdown)."""
+        self._stop.set()
+        if self._reaper is not None:
+            self._reaper.join(timeout=5)
+        self.retire_all()
 
     def describe(self) -> list[dict[str, Any]]:
         """One row per function version: warm workers, invocations, errors, last duration."""

@@ -2,7 +2,7 @@
 
 - Python runtime, context, errors: https://docs.aws.amazon.com/lambda/latest/dg/python-handler.html
   (see lambda_worker.py). Timeouts answer ``Sandbox.Timedout``; a worker that exits answers
-  ``Runtime.ExitError``; the caller (lambda_pool.py) then replaces the worker.
+  ``Runtime.ExitError``; the caller (pool.py) then replaces the worker.
 - Environment variables: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html
   (the function's own, then the reserved ``AWS_LAMBDA_*``, ``_HANDLER``, ``LAMBDA_TASK_ROOT``...).
 
@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sandbox.localcloud.lambda_config import FunctionConfig, Outcome, error_payload
-from sandbox.localcloud.lambda_worker import END_MARKER, HEAD, INIT_TOKEN, encode_frame
+from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload
+from sandbox.localcloud.awslambda.lambda_worker import END_MARKER, HEAD, INIT_TOKEN, encode_frame
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)

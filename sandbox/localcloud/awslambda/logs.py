@@ -16,7 +16,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sandbox.localcloud.lambda_config import FunctionConfig, Outcome
+from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +56,6 @@ class LogSink:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        from moto.logs.models import logs_backends
-
         while True:
             item = self._queue.get()
             if item is None:
@@ -66,7 +65,7 @@ class LogSink:
                 continue
             group = item.config.log_group
             try:
-                backend = logs_backends[item.config.account_id][item.config.region]
+                backend = seam.backend("logs", item.config.account_id, item.config.region)
                 backend.ensure_log_group(group)
                 if item.new_stream and item.stream not in backend.groups[group].streams:
                     backend.create_log_stream(group, item.stream)

@@ -1,23 +1,21 @@
-"""OnFailure destinations of stream mappings: the invocation record, sent to SQS or SNS.
+"""The invocation record a stream mapping sends to its OnFailure destination (SQS or SNS).
 
 https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html
 The record is metadata about the discarded batch (not the records themselves), so a consumer can
 read them back from the stream with the sequence numbers. Sent through boto3 to the stack's
-endpoint, so SNS subscriptions and queue policies apply as for any other publisher.
+endpoint (shared/destinations.py), so SNS subscriptions and queue policies apply as for any other
+publisher.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
-from sandbox import aws
 from sandbox.localcloud.esm.model import FailureCondition
 from sandbox.localcloud.esm.records import SourceRecord
 from sandbox.localcloud.runtime import InvocationResult
-from sandbox.settings import Settings
 
 
 def _iso(epoch: float) -> str:
@@ -61,26 +59,3 @@ def failure_record(
             "streamArn": stream_arn,
         },
     }
-
-
-def _to_sqs(settings: Settings, arn: str, body: str) -> None:
-    _, _, _, region, account, name = arn.split(":", 5)
-    client = aws.client("sqs", settings)
-    url = client.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
-    client.send_message(QueueUrl=url, MessageBody=body)
-
-
-def _to_sns(settings: Settings, arn: str, body: str) -> None:
-    aws.client("sns", settings).publish(TopicArn=arn, Message=body)
-
-
-DESTINATIONS: dict[str, Callable[[Settings, str, str], None]] = {"sqs": _to_sqs, "sns": _to_sns}
-
-
-def send(settings: Settings, destination_arn: str, document: dict[str, Any]) -> None:
-    """Deliver `document` to an SQS queue or SNS topic ARN."""
-    service = destination_arn.split(":")[2] if destination_arn.count(":") >= 5 else ""
-    deliver = DESTINATIONS.get(service)
-    if deliver is None:
-        raise ValueError(f"OnFailure destination {destination_arn!r} is not an SQS queue or SNS topic ARN")
-    deliver(settings, destination_arn, json.dumps(document))
