@@ -33,6 +33,8 @@ from typing import Any, Callable, Iterator
 
 from botocore.exceptions import ClientError
 
+from sandbox.backoff import Backoff
+
 TRIM_HORIZON = "TRIM_HORIZON"
 LATEST = "LATEST"
 AT_TIMESTAMP = "AT_TIMESTAMP:"
@@ -98,7 +100,7 @@ class RateLimit:
     clock: Callable[[], float] = time.monotonic
     max_backoff: float = 5.0
     _next: dict[str, float] = field(default_factory=dict)
-    _backoff: dict[str, float] = field(default_factory=dict)
+    _backoff: dict[str, Backoff] = field(default_factory=dict)
 
     def ready(self, shard: str) -> bool:
         return self.clock() >= self._next.get(shard, 0.0)
@@ -111,9 +113,8 @@ class RateLimit:
         self._next[shard] = self.clock() + 1.0 / self.per_second
 
     def throttled(self, shard: str) -> None:
-        delay = min(self.max_backoff, self._backoff.get(shard, 1.0 / self.per_second) * 2)
-        self._backoff[shard] = delay
-        self._next[shard] = self.clock() + delay
+        backoff = self._backoff.setdefault(shard, Backoff(2.0 / self.per_second, self.max_backoff))
+        self._next[shard] = self.clock() + backoff.next()
 
 
 @dataclass

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sandbox.backoff import Backoff
 from sandbox.settings import Settings, subprocess_env
 
 log = logging.getLogger("cadabra.stream_job")
@@ -92,7 +93,7 @@ class StreamJob:
         return process
 
     def _run(self) -> None:
-        delay = BACKOFF_START
+        backoff = Backoff(BACKOFF_START, BACKOFF_MAX)
         while not self._stop.is_set():
             started = time.monotonic()
             (self.folder / "status.json").unlink(missing_ok=True)  # the last run's state is not this one's
@@ -104,14 +105,14 @@ class StreamJob:
                 break
             code = self._process.returncode
             if time.monotonic() - started > HEALTHY_AFTER:
-                delay = BACKOFF_START
+                backoff.reset()
+            delay = backoff.next()
             reason = _exit_reason(code, self.folder / "status.json")
             log.warning("%s exited (%s); restarting in %.0fs", self.name, reason, delay)
             self.restarts += 1
             self._record(state="failed", pid=None, last_exit=reason, last_exit_at=time.time(), restarting_in=delay)
             if self._stop.wait(delay):
                 break
-            delay = min(BACKOFF_MAX, delay * 2)
 
     def _record(self, **values: Any) -> None:
         path = self.folder / "supervisor.json"
