@@ -31,7 +31,7 @@ def cloud(tmp_path_factory):
     settings = replace(load({"CADABRA_STATE_DIR": str(tmp_path_factory.mktemp("state"))}),
                        ports=Ports(aws=free_port(), opensearch=free_port(), postgres=free_port(), console=free_port()))
     moto_api_backend.reset()
-    local = LocalCloud(settings, modules=[]).start()
+    local = LocalCloud(settings, extensions=()).start()
     yield local
     local.stop()
     moto_api_backend.reset()
