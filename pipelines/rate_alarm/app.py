@@ -94,3 +94,15 @@ def take_inbox(settings: Settings, wait_seconds: int = 0) -> list[dict[str, Any]
                          "sent_at": int(raw["Attributes"]["SentTimestamp"]) / 1000, "received_at": received_at})
         sqs.delete_message(QueueUrl=url, ReceiptHandle=raw["ReceiptHandle"])
     return messages
+
+
+def drain_inbox(settings: Settings, settle: float = 3.0) -> list[dict[str, Any]]:
+    """Take every message that reaches the inbox until none has come for `settle` seconds."""
+    got: list[dict[str, Any]] = []
+    quiet_since = time.monotonic()
+    while time.monotonic() - quiet_since < settle:
+        new = take_inbox(settings, wait_seconds=1)
+        if new:
+            got += new
+            quiet_since = time.monotonic()
+    return got

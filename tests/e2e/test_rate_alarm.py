@@ -57,15 +57,7 @@ def quiet(stack):
 
 
 def _messages(stack, settle: float = 3.0) -> list[dict]:
-    """Every message that reaches the inbox until none came for `settle` seconds."""
-    got: list[dict] = []
-    quiet_since = time.monotonic()
-    while time.monotonic() - quiet_since < settle:
-        new = alarm_app.take_inbox(stack, wait_seconds=1)
-        if new:
-            got += new
-            quiet_since = time.monotonic()
-    return got
+    return alarm_app.drain_inbox(stack, settle)
 
 
 def _send(stack, count: int, seed: int, **pace) -> float:
