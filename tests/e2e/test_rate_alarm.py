@@ -96,12 +96,13 @@ def test_a_burst_raises_one_message_in_the_inbox(quiet):
     assert messages[0]["subject"] == "Cadabra Order Rate Alarm"
     newest = alarm_app.recent_alarms(quiet, limit=1)[0]
     assert newest.alarm_id in messages[0]["message"] and "threshold 10" in messages[0]["message"]
-    # the window may also hold orders sent just before the burst (the trickle test's)
-    assert newest.order_count >= 30 and f"{newest.order_count} orders" in messages[0]["message"]
+    # the count when the alarm fired: the orders read so far (a shard's records may come a batch
+    # later) plus any sent just before (the trickle test's)
+    assert newest.order_count >= 10 and f"{newest.order_count} orders" in messages[0]["message"]
     with urllib.request.urlopen(quiet.console_url + "/api/alarms", timeout=10) as answer:
         api = json.loads(answer.read())
     assert api["alarms"][0]["alarm_id"] == newest.alarm_id and api["job"]["state"] == "running"
-    assert max(count for _, count in api["job"]["series"]) >= 30
+    assert max(count for _, count in api["job"]["series"]) >= newest.order_count
     with urllib.request.urlopen(quiet.console_url + "/alarms", timeout=10) as answer:
         page = answer.read().decode()
     assert 'id="rate-chart"' in page and 'data-poll="/api/alarms"' in page and "10 orders or more" in page
@@ -128,7 +129,7 @@ def test_the_job_killed_mid_surge_raises_the_alarm_once(quiet):
                message="the supervisor to restart the job")
     first = wait_until(lambda: alarm_app.take_inbox(quiet, wait_seconds=1), timeout=120, interval=0.2,
                        message="the surge's alarm after the restart")
-    assert len(first) == 1 and alarm_app.recent_alarms(quiet, limit=1)[0].order_count >= 16
+    assert len(first) == 1 and alarm_app.recent_alarms(quiet, limit=1)[0].order_count >= 10
 
     # killed right after raising it, the job restarts with its suppression intact: the surge goes on
     wait_until(lambda: _job(quiet).get("alarms_raised", 0) >= 1, timeout=10, interval=0.1, message="the ledger")
