@@ -17,6 +17,7 @@ from sandbox.settings import Settings
 from sandbox.waiting import wait_until
 
 TRICKLE_RATE, TRICKLE_SECONDS, BURST = 0.5, 20, 30
+DEMO_ORDER = 10  # first: any replay at full speed (the other steps) is a surge (see sandbox/demo.py)
 
 
 def _job_running(settings: Settings) -> dict | None:
@@ -81,6 +82,8 @@ def run(settings: Settings, console: Console) -> None:
     sync(settings)
     quiet = alarm_app.drain_inbox(settings)
     console.print(f"  alarms raised by the trickle: {len(quiet)}")
+    if quiet:
+        raise RuntimeError(f"the trickle below the threshold raised {len(quiet)} alarm(s): {quiet[0]['message']}")
 
     console.print(f"burst: `cadabra replay orders --burst {BURST}`")
     started = time.time()
