@@ -32,6 +32,8 @@ RUN set -eux; \
 COPY sandbox ./sandbox
 COPY pipelines ./pipelines
 COPY generators ./generators
+COPY spark_jobs ./spark_jobs
+COPY sql ./sql
 COPY data ./data
 # Editable, so the code stays here beside sql/ and data/ (settings.PROJECT_ROOT is this folder).
 RUN pip install --no-cache-dir --no-deps --editable .

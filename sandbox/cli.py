@@ -174,6 +174,11 @@ def status(
         rows = [{"component": name, "health": "[green]healthy[/]" if info.get("healthy") else "[red]down[/]",
                  "detail": info.get("url") or info.get("dsn") or info.get("error") or "", "version": info.get("version")}
                 for name, info in document["components"].items()]
+        rows += [{"component": "stream job",
+                  "health": "[{0}]{1}[/]".format({"running": "green", "starting": "yellow"}.get(info["state"], "red"),
+                                                 info["state"]),
+                  "detail": f"{name}: {info.get('detail') or ''}", "version": None}
+                 for name, info in document.get("jobs", {}).items()]
         show(out, rows, STATUS_COLUMNS, title=f"{settings.stack.value} stack", wide=wide)
     if not document["healthy"]:
         raise typer.Exit(1)
@@ -360,15 +365,23 @@ def serve_docker() -> None:
 
     from sandbox.localcloud.registry import DOCKER_EXTENSIONS
     from sandbox.localcloud.server import LocalCloud
+    from sandbox.stack.stream_job import StreamJob, order_rate_alarm_argv
 
     settings = replace(_settings(), stack=Stack.DOCKER)
     # Glue crawlers, Athena and the Redshift Data API, which LocalStack Community lacks; clients
     # reach them through AWS_ENDPOINT_URL_GLUE/_ATHENA/_REDSHIFT_DATA (settings.service_endpoints).
     services = LocalCloud(settings, DOCKER_EXTENSIONS, bind=(settings.console_bind, settings.ports.services)).start()
+    job = None
+    if settings.stream_jobs:  # pipeline 3's job, its driver here, its executors on the compose Spark master
+        settings.log_dir.mkdir(parents=True, exist_ok=True)
+        job = StreamJob(settings, settings.names.alarms_job, order_rate_alarm_argv(settings))
+        job.start()
     try:
         uvicorn.run(create_app(settings, services.runtime), host=settings.console_bind, port=settings.ports.console,
                     log_level="info")
     finally:
+        if job is not None:
+            job.stop()
         services.stop()
 
 

@@ -20,6 +20,15 @@ Environment variables (all optional):
                            (default 300; AWS reclaims idle execution environments after minutes)
   CADABRA_HOST             host of the stack's endpoints (default 127.0.0.1)
   CADABRA_CONSOLE_BIND     address the console listens on (default 127.0.0.1; only the container sets it)
+  CADABRA_ALARM_WINDOW_SECONDS, CADABRA_ALARM_SLIDE_SECONDS, CADABRA_ALARM_THRESHOLD,
+  CADABRA_ALARM_SUPPRESS_SECONDS
+                           pipeline 3's sliding window (10 s, sliding 1 s), the orders per window that
+                           raise an alarm (10) and the quiet time after an alarm (60 s)
+  CADABRA_ALARM_SMS        phone number (E.164) SNS CadabraAlarms texts (default +15555550100, a
+                           fictional number: localcloud records it in its inbox; on AWS set a real one)
+  CADABRA_ALARM_EMAIL      address SNS CadabraAlarms mails (default oncall@cadabra.example; on AWS
+                           the address must confirm the subscription)
+  CADABRA_STREAM_JOBS      on | off: whether the stack's supervisor runs the Spark stream job (default on)
   CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST, CADABRA_SERVICES_HOST
                            per-service hosts (the `sandbox` container uses compose service names)
   CADABRA_SERVICES_PORT    Docker stack: the `sandbox` service's port for Glue, Athena and the Redshift
@@ -87,12 +96,27 @@ class Names:
     alarms_stream: str = "OrderRateAlarms"
     alarms_function: str = "TransactionRateAlarm"
     alarms_topic: str = "CadabraAlarms"
+    alarms_inbox: str = "CadabraAlarmsInbox"
+    alarms_dlq: str = "OrderRateAlarmsDLQ"
+    alarms_job: str = "order_rate_alarm"
     datalake_bucket: str = "cadabra-datalake"
     lambda_role: str = "cadabra-lambda-role"
     glue_database: str = "orderlogs"
     glue_crawler: str = "orderlogs-crawler"
     redshift_cluster: str = "cadabra"
     athena_results_bucket: str = "cadabra-athena-results"
+
+
+@dataclass(frozen=True)
+class AlarmSettings:
+    """Pipeline 3: the sliding window, the threshold, the quiet time and where SNS sends alarms."""
+
+    window_seconds: int = 10
+    slide_seconds: int = 1
+    threshold: int = 10
+    suppress_seconds: int = 60
+    sms_number: str = "+15555550100"
+    email: str = "oncall@cadabra.example"
 
 
 @dataclass(frozen=True)
@@ -112,6 +136,8 @@ class Settings:
     postgres_db: str = "dev"
     postgres_user: str = "cadabra"
     postgres_password: str = "cadabra"
+    alarm: "AlarmSettings" = field(default_factory=lambda: AlarmSettings())
+    stream_jobs: bool = True
     lambda_idle_seconds: float = 300.0
 
     # -- endpoints -------------------------------------------------------------------------
@@ -189,6 +215,16 @@ class Settings:
         return self.state_dir / "postgres"
 
     @property
+    def jobs_dir(self) -> Path:
+        """Status files of the stream jobs the supervisor runs."""
+        return self.state_dir / "jobs"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Spark Structured Streaming checkpoints (offsets, window state, the alarm ledger)."""
+        return self.state_dir / "spark" / "checkpoints"
+
+    @property
     def aws_credentials(self) -> dict[str, str]:
         """Keyword arguments for boto3 (empty on the aws stack: use the user's own chain)."""
         if self.stack is Stack.AWS:
@@ -255,10 +291,30 @@ def load(env: dict[str, str] | None = None) -> Settings:
         orders_shards=_int(env, "CADABRA_ORDERS_SHARDS", 2),
         spark_master=env.get("CADABRA_SPARK_MASTER") or "local[2]",
         region=env.get("CADABRA_REGION") or "us-east-1",
+        alarm=AlarmSettings(
+            window_seconds=_int(env, "CADABRA_ALARM_WINDOW_SECONDS", 10),
+            slide_seconds=_int(env, "CADABRA_ALARM_SLIDE_SECONDS", 1),
+            threshold=_int(env, "CADABRA_ALARM_THRESHOLD", 10),
+            suppress_seconds=_int(env, "CADABRA_ALARM_SUPPRESS_SECONDS", 60),
+            sms_number=env.get("CADABRA_ALARM_SMS") or "+15555550100",
+            email=env.get("CADABRA_ALARM_EMAIL") or "oncall@cadabra.example",
+        ),
+        stream_jobs=_switch(env, "CADABRA_STREAM_JOBS", True),
         lambda_idle_seconds=_seconds(env, "CADABRA_LAMBDA_IDLE_SECONDS", 300.0),
         ports=ports,
         state_dir=state_dir,
     )
+
+
+def _switch(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"on", "1", "true", "yes"}:
+        return True
+    if raw in {"off", "0", "false", "no"}:
+        return False
+    raise SettingsError(f"{name}={raw!r} is not a switch: set it to on or off")
 
 
 def _recorded_stack(path: Path) -> str | None:
@@ -318,6 +374,7 @@ def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
         CADABRA_CONSOLE_PORT=str(settings.ports.console),
         CADABRA_SERVICES_PORT=str(settings.ports.services),
         CADABRA_REGION=settings.region,
+        CADABRA_STREAM_JOBS="on" if settings.stream_jobs else "off",
         CADABRA_LAMBDA_IDLE_SECONDS=str(settings.lambda_idle_seconds),
     )
     env.update(settings.endpoint_environment())

@@ -28,6 +28,11 @@ undone at stop): pure performance, no behaviour a client can see changes.
    order, truncation and continuation tokens (moto's own `_truncate_result` makes them); with a
    delimiter, moto's path runs
    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
+5. `moto.kinesis.models.Stream.put_record` (PutRecord, and PutRecords per entry) runs under one
+   lock. moto numbers a shard's records "last + 1" without one, so two requests at once (a Spark
+   writer's parallel tasks, two producers) could take the same number and one record silently
+   replaced the other; Kinesis gives every record its own sequence number. (The one entry here
+   that fixes behaviour rather than speed.)
 """
 
 from __future__ import annotations
@@ -57,11 +62,12 @@ SQS_COUNTS = tuple(
 BACKEND_FOR_HOST = seam.target(
     "moto.moto_server.werkzeug_app:DomainDispatcherApplication", "get_backend_for_host", "(self, host)"
 )
+STREAM_PUT = seam.target("moto.kinesis.models:Stream", "put_record", "(self, partition_key, explicit_hash_key, data)")
 S3_LIST_V2 = seam.target(
     "moto.s3.models:S3Backend", "list_objects_v2",
     "(self, bucket, prefix, delimiter, continuation_token, start_after, max_keys)",
 )
-TARGETS = (SHARD_MAX, SHARD_MIN, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST, S3_LIST_V2)
+TARGETS = (SHARD_MAX, SHARD_MIN, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST, S3_LIST_V2, STREAM_PUT)
 
 _sending = threading.local()
 
@@ -69,6 +75,7 @@ _sending = threading.local()
 def install(patches: seam.Patches) -> None:
     """Install the fast paths into `patches` (undone with them)."""
     patches.replace(BACKEND_FOR_HOST, _memoised)
+    patches.replace(STREAM_PUT, _locked)
     patches.replace(SHARD_MAX, lambda _original: _last_sequence_number)
     patches.replace(SHARD_MIN, lambda _original: _first_sequence_number)
     patches.replace(SQS_SEND, _counting_sends)
@@ -111,6 +118,18 @@ def _counting_sends(send: Callable[..., Any]) -> Callable[..., Any]:
             _sending.depth -= 1
 
     return send_message
+
+
+_put_lock = threading.Lock()
+
+
+def _locked(put: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(put)
+    def put_record(*args: Any, **kwargs: Any) -> Any:
+        with _put_lock:
+            return put(*args, **kwargs)
+
+    return put_record
 
 
 def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str | None], Any]:

@@ -105,11 +105,25 @@ def supervisor(settings: Settings) -> dict[str, Any]:
     return {"healthy": False, "error": error}
 
 
+def jobs(settings: Settings) -> dict[str, dict[str, Any]]:
+    """The stream jobs' states (starting, running with last batch and lag, failed with the reason).
+
+    Not part of `components`: `cadabra up` waits for the components only, never for Spark.
+    """
+    from sandbox.stack.stream_job import job_status
+
+    if settings.stack is Stack.AWS or not settings.stream_jobs:
+        return {}
+    found = job_status(settings, settings.names.alarms_job)
+    return {} if found["state"] == "absent" else {settings.names.alarms_job: found}
+
+
 def describe(settings: Settings, checked: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The `cadabra status --json` document."""
     checked = components(settings) if checked is None else checked
     if settings.stack is Stack.EMBEDDED:
         checked = {"supervisor": supervisor(settings), **checked}
+    stream_jobs = jobs(settings)
     return {
         "stack": settings.stack.value,
         "aws": settings.aws_endpoint or "https://aws.amazon.com (real AWS)",
@@ -118,5 +132,6 @@ def describe(settings: Settings, checked: dict[str, dict[str, Any]] | None = Non
         "postgres": settings.postgres_dsn,
         "console": settings.console_url,
         "components": checked,
-        "healthy": all(c.get("healthy") for c in checked.values()),
+        "jobs": stream_jobs,
+        "healthy": all(c.get("healthy") for c in [*checked.values(), *stream_jobs.values()]),
     }

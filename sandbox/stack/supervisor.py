@@ -2,7 +2,8 @@
 
 Started by `cadabra up` (`python -m sandbox.stack.supervisor`), it runs localcloud (moto and the
 data-plane extensions) in its own process, osmem-server and PostgreSQL as children, and the console
-on a thread. SIGTERM or SIGINT stops everything it started, in reverse order, by PID.
+on a thread, and the stream jobs (pipeline 3's Spark job) as supervised children started last, in
+the background (`sandbox/stack/stream_job.py`). SIGTERM or SIGINT stops everything it started, in reverse order, by PID.
 """
 
 from __future__ import annotations
@@ -47,6 +48,18 @@ class Supervisor:
         self._started("postgres", postgres.stop)
 
         self._start_console()
+        self._start_stream_jobs()
+
+    def _start_stream_jobs(self) -> None:
+        """Pipeline 3's Spark job; it waits for its stream itself, so `up` never waits for Spark."""
+        from sandbox.stack.stream_job import StreamJob, order_rate_alarm_argv
+
+        if not self.settings.stream_jobs:
+            log.info("stream jobs are off (CADABRA_STREAM_JOBS=off)")
+            return
+        job = StreamJob(self.settings, self.settings.names.alarms_job, order_rate_alarm_argv(self.settings))
+        job.start()
+        self._started(f"stream job {job.name}", job.stop)
 
     def _start_console(self) -> None:
         import uvicorn

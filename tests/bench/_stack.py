@@ -36,10 +36,10 @@ def cadabra(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 
 
 @contextlib.contextmanager
-def private_stack(deploy: bool = True) -> Iterator[Settings]:
+def private_stack(deploy: bool = True, **extra_env: str) -> Iterator[Settings]:
     root = Path(tempfile.mkdtemp(prefix="cadabra-bench-"))
     root.chmod(0o755)  # as root, PostgreSQL runs as `postgres`, who must reach the state dir
-    env = stack_env(root)
+    env = {**stack_env(root), **extra_env}
     try:
         cadabra(env, "up", "--deploy" if deploy else "--no-deploy")
         yield load(env)

@@ -83,18 +83,24 @@ def test_up_status_up_again_down(stack_env):
     assert set(document["components"]) == {"supervisor", "localcloud", "opensearch", "postgres", "console"}
     assert all(c["healthy"] for c in document["components"].values()), document
     assert document["components"]["localcloud"]["account"] == "000000000000"
+    job = document["jobs"]["order_rate_alarm"]  # started in the background: `up` did not wait for Spark
+    assert job["state"] in {"starting", "running"} and job["healthy"], job
     pids = _pids(state_dir)
 
     again = cadabra(env, "up", "--no-deploy")
     assert again.returncode == 0, again.stderr
     assert "already up" in again.stdout
     assert _pids(state_dir) == pids  # nothing restarted
+    assert json.loads(cadabra(env, "status", "--json").stdout)["jobs"]["order_rate_alarm"]["pid"] == job["pid"]
+    pids.append(job["pid"])  # `down` stops the stream job too
 
     stopped = cadabra(env, "down")
     assert stopped.returncode == 0, stopped.stderr
     for name, port in ports.items():
         assert not port_busy("127.0.0.1", port), f"{name} still listening on {port}"
     assert not any(_alive(pid) for pid in pids)
+    with pytest.raises(ProcessLookupError):  # nor anything of the job's process group (its JVM)
+        os.killpg(job["pid"], 0)
     assert not (state_dir / "supervisor.pid").exists()
     assert cadabra(env, "status", "--json").returncode == 1  # down is reported as unhealthy
 

@@ -68,3 +68,35 @@ def test_requests_still_reach_the_right_service_with_the_memoised_dispatcher(loc
         assert client("sqs", settings).list_queues().get("QueueUrls", []) == []
         assert client("dynamodb", settings).list_tables()["TableNames"] == []
         assert client("sts", settings).get_caller_identity()["Account"] == settings.account_id
+
+
+def test_concurrent_put_records_to_one_shard_lose_nothing(localcloud):
+    """moto numbers a shard's records with "last + 1" unlocked: two PutRecords at once could take the
+    same number and one record overwrite the other (a Spark writer's parallel tasks do this)."""
+    import sys
+    import threading
+
+    kinesis = client("kinesis", localcloud.settings)
+    kinesis.create_stream(StreamName="zz-concurrent", ShardCount=1)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    try:
+        def send(writer: int) -> None:
+            own = client("kinesis", localcloud.settings, region_name=localcloud.settings.region)
+            for batch in range(10):
+                own.put_records(StreamName="zz-concurrent", Records=[
+                    {"Data": f"{writer}-{batch}-{i}".encode(), "PartitionKey": "k"} for i in range(50)])
+
+        threads = [threading.Thread(target=send, args=(w,)) for w in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    shard = kinesis.list_shards(StreamName="zz-concurrent")["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamName="zz-concurrent", ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=iterator, Limit=10000)["Records"]
+    assert len(records) == 4 * 10 * 50
+    assert len({r["SequenceNumber"] for r in records}) == len(records)

@@ -113,7 +113,7 @@ def test_a_failing_summary_is_an_unhealthy_row_with_its_error(isolated_settings)
 
 def test_the_console_serves_every_page_and_its_assets_with_no_stack_running(isolated_settings):
     with _serve(create_app(isolated_settings), isolated_settings.ports.console) as _url:
-        for path in ("/", "/customers", "/weblogs", "/resources"):
+        for path in ("/", "/customers", "/weblogs", "/alarms", "/resources"):
             status, body = _get(_url + path)
             assert status == 200 and '<script src="/static/vendor/chart.umd.min.js">' in body, path
         status, chart = _get(_url + "/static/vendor/chart.umd.min.js")
