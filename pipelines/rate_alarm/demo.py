@@ -18,7 +18,6 @@ from sandbox.waiting import wait_until
 
 DEMO_ORDER = 10  # first: any replay at full speed is a surge (see sandbox/demo.py)
 TRICKLE_RATE, TRICKLE_SECONDS, BURST = 0.5, 20, 30
-DEMO_ORDER = 10  # first: any replay at full speed (the other steps) is a surge (see sandbox/demo.py)
 
 
 def _job_running(settings: Settings) -> dict | None:
