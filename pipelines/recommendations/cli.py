@@ -25,8 +25,9 @@ def seed(
     file: Optional[Path] = typer.Option(None, help="CSV (.csv or .csv.gz) in the Online Retail format; default: the shipped sample"),
     full: bool = typer.Option(False, help="the full data set (541,909 lines) from ../shared/data"),
     buffer_seconds: float = typer.Option(60, help="Firehose buffer interval the objects are cut by (60-900 s on AWS)"),
+    rate: Optional[float] = typer.Option(None, help="lines arrive at this rate from now (as a replay would) instead of at their InvoiceDate"),
 ) -> None:
-    """Write order lines into the lake as Firehose PurchaseLogs would, each arriving at its InvoiceDate."""
+    """Write order lines into the lake as Firehose PurchaseLogs would (arrival: InvoiceDate, or --rate from now)."""
     from generators import lake, orders
 
     settings = get_settings()
@@ -35,9 +36,9 @@ def seed(
         total = orders.count_lines(source)
         with Progress(TextColumn("[bold]orders → lake"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
             task = bar.add_task("seed", total=total)
-            summary = lake.seed(settings, file=source, buffer_seconds=buffer_seconds,
+            summary = lake.seed(settings, file=source, buffer_seconds=buffer_seconds, rate=rate,
                                 progress=lambda n: bar.update(task, advance=n))
-    except orders.ReplayError as exc:
+    except (ValueError, orders.ReplayError) as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(1)
     Console().print(summary.render(), highlight=False)
