@@ -91,7 +91,7 @@ def clean(orders: DataFrame) -> DataFrame:
         orders.where(F.col("CustomerID").isNotNull())
         .where(~F.upper(F.col("InvoiceNo")).startswith("C") & (F.col("Quantity") > 0))
         .where(~non_product & (F.col("UnitPrice") > 0))
-        .withColumn("InvoicedAt", F.to_timestamp("InvoiceDate", DATE_PATTERN))
+        .withColumn("InvoicedAt", F.try_to_timestamp("InvoiceDate", F.lit(DATE_PATTERN)))
         .where(F.col("InvoicedAt").isNotNull())
         .dropDuplicates(["InvoiceNo", "StockCode", "LineNo"])
     )
@@ -200,10 +200,16 @@ def evaluate(train: DataFrame, test: DataFrame, items: DataFrame, config: AlsCon
              progress: Callable[[str], None]) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
     """Fit on `train`, score ALS and the popularity baseline on `test`; (metrics, counts)."""
     feedback = interactions(train, items, config.strength).cache()
-    progress(f"fitting ALS on {feedback.count()} customer × product pairs before the holdout")
-    model = fit(feedback, config)
     labels = relevant(test, items).join(feedback.select("CustomerID").distinct(), "CustomerID").cache()
     warm = labels.count()
+    counts = {"train_pairs": feedback.count(), "test_customers": warm,
+              "cold_test_customers": relevant(test, items).count() - warm}
+    if warm == 0:
+        progress(f"no customer bought both before and within the last {config.holdout_days} days: "
+                 "not evaluated (set a shorter holdout_days in the config for a short order history)")
+        return {}, counts
+    progress(f"fitting ALS on {counts['train_pairs']} customer × product pairs before the holdout")
+    model = fit(feedback, config)
     progress(f"scoring {warm} customers who bought in the holdout window and before it")
     als = recommended(model, labels.select("CustomerID"), config.top_k).select("CustomerID", F.col("items").alias("prediction"))
     top = popular(train, items, config.top_k)
@@ -214,8 +220,6 @@ def evaluate(train: DataFrame, test: DataFrame, items: DataFrame, config: AlsCon
                                .withColumn("prediction", F.coalesce("prediction", F.array().cast("array<int>"))), config.top_k),
         "popularity": ranking_metrics(baseline, config.top_k),
     }
-    counts = {"train_pairs": feedback.count(), "test_customers": warm,
-              "cold_test_customers": relevant(test, items).count() - warm}
     feedback.unpersist()
     labels.unpersist()
     return metrics, counts

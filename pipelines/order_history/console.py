@@ -66,6 +66,9 @@ def register(app: FastAPI, settings: Settings) -> None:
         body.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in columns) + f"</tr>{rows}</table>")
         if result.next_token:
             body.append(f'<p><a href="/orders?customer={result.customer_id}&next_token={html.escape(result.next_token)}">older →</a></p>')
+        from pipelines.recommendations.console import recommendations_html  # pipeline 2 beside the history
+
+        body.append(recommendations_html(settings, result.customer_id))
         return page(f"Order history of {result.customer_id}", "".join(body))
 
 
