@@ -155,11 +155,13 @@ def read_with_pyarrow(
 
     s3 = filesystem(settings)
     stats = LakeStats(reader="pyarrow")
+    fix = "start the stack (`make up`) and deploy (`cadabra deploy`)"
     try:
+        if s3.get_file_info(bucket).type == fs.FileType.NotFound:
+            raise LakeError(f"bucket {bucket} does not exist: {fix}")
         infos = s3.get_file_info(fs.FileSelector(f"{bucket}/{prefix}", recursive=True, allow_not_found=True))
     except OSError as exc:
-        raise LakeError(f"cannot list s3://{bucket}/{prefix} ({exc}): start the stack (`make up`) "
-                        "and deploy (`cadabra deploy`)") from exc
+        raise LakeError(f"cannot list s3://{bucket}/{prefix} ({exc}): {fix}") from exc
     files = [i.path for i in infos if i.type == fs.FileType.File and not i.path.endswith("/") and i.size]
     stats.empty_objects = sum(1 for i in infos if i.type == fs.FileType.File and not i.size)
     directories = [i.path for i in infos if i.type == fs.FileType.Directory]
