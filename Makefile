@@ -51,7 +51,13 @@ test: setup ## Run the whole test suite (starts and stops its own embedded stack
 test-fast: setup ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: setup ## Run the benchmarks in tests/bench/ (prints numbers and ratios)
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(VENV)/bin/pip install --progress-bar off -e ".[docker,test,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP) ## Run the benchmarks in tests/bench/ (installs the `bench` extra; prints numbers and ratios)
 	$(PY) -m tests.bench.run
 
 clean: ## Stop the stack and delete .sandbox/ (data, logs) and caches; keeps .venv

@@ -30,11 +30,12 @@ import argparse
 import json
 import math
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
@@ -44,10 +45,11 @@ from pipelines.recommendations import layout
 from sandbox.settings import Settings
 
 CONFIG_FILE = Path(__file__).parent / "config" / "als.json"
+WRITERS = 4  # concurrent BatchWriteItem streams
 POPULAR_CUSTOMER_ID = 0  # the item holding the popular products (customer ids start at 1)
 DATE_PATTERN = "M/d/yyyy H:mm"  # InvoiceDate as the producer sends it
 STRENGTHS = ("log_invoices", "invoices", "log_quantity")
-METRICS = {"precision": "precisionAtK", "recall": "recallAtK", "map": "meanAveragePrecisionAtK", "ndcg": "ndcgAtK"}
+METRICS = {"precision": "precisionAtK", "recall": "recallAtK", "map": "meanAveragePrecisionAtK", "ndcg": "ndcgAtK"}  # MLlib's names
 
 
 class TrainError(RuntimeError):
@@ -65,6 +67,7 @@ class AlsConfig:
     top_k: int = 10
     seed: int = 42
     refit_on_all: bool = True
+    blocks: int = 4  # ALS user and item blocks: MLlib's 10 cost more in task overhead than they save locally
 
     @classmethod
     def load(cls, path: Path | str = CONFIG_FILE) -> "AlsConfig":
@@ -137,7 +140,7 @@ def fit(feedback: DataFrame, config: AlsConfig) -> Any:
 
     als = ALS(rank=config.rank, maxIter=config.max_iter, regParam=config.reg_param, alpha=config.alpha,
               implicitPrefs=True, userCol="CustomerID", itemCol="item", ratingCol="strength",
-              coldStartStrategy="drop", seed=config.seed)
+              coldStartStrategy="drop", seed=config.seed, numUserBlocks=config.blocks, numItemBlocks=config.blocks)
     return als.fit(feedback)
 
 
@@ -163,16 +166,32 @@ def relevant(test: DataFrame, items: DataFrame) -> DataFrame:
             .agg(F.array_sort(F.collect_set("item")).alias("label")))
 
 
-def ranking_metrics(predictions: DataFrame, k: int) -> dict[str, float]:
-    """precision/recall/MAP/NDCG at k over (prediction array, label array) rows (MLlib's RankingEvaluator)."""
-    from pyspark.ml.evaluation import RankingEvaluator
+def ranking_metrics(rows: Iterable[tuple[Sequence[int], Collection[int]]], k: int) -> dict[str, float]:
+    """precision, recall, MAP and NDCG at k (binary relevance), averaged over (predicted, relevant) pairs.
 
-    rows = predictions.select(F.col("prediction").cast("array<double>").alias("prediction"),
-                              F.col("label").cast("array<double>").alias("label")).cache()
-    try:
-        return {name: float(RankingEvaluator(metricName=metric, k=k).evaluate(rows)) for name, metric in METRICS.items()}
-    finally:
-        rows.unpersist()
+    The definitions of MLlib's RankingEvaluator (precisionAtK divides by k, MAP@k by min(k, |relevant|),
+    NDCG@k's ideal DCG over min(k, |relevant|)); the tests check both agree. Computed on the driver:
+    the evaluator runs a Spark job per metric, and the rows are one per evaluated customer (thousands).
+    """
+    totals = dict.fromkeys(METRICS, 0.0)
+    users = 0
+    for predicted, relevant in rows:
+        truth = set(relevant)
+        if not truth:
+            continue
+        users += 1
+        hits, precision_sum, dcg = 0, 0.0, 0.0
+        for position, item in enumerate(list(predicted)[:k], 1):
+            if item in truth:
+                hits += 1
+                precision_sum += hits / position
+                dcg += 1 / math.log2(position + 1)
+        ideal = sum(1 / math.log2(position + 1) for position in range(1, min(k, len(truth)) + 1))
+        totals["precision"] += hits / k
+        totals["recall"] += hits / len(truth)
+        totals["map"] += precision_sum / min(k, len(truth))
+        totals["ndcg"] += dcg / ideal
+    return {name: value / users if users else 0.0 for name, value in totals.items()}
 
 
 # -- the run --------------------------------------------------------------------------------------
@@ -211,18 +230,24 @@ def evaluate(train: DataFrame, test: DataFrame, items: DataFrame, config: AlsCon
     progress(f"fitting ALS on {counts['train_pairs']} customer × product pairs before the holdout")
     model = fit(feedback, config)
     progress(f"scoring {warm} customers who bought in the holdout window and before it")
-    als = recommended(model, labels.select("CustomerID"), config.top_k).select("CustomerID", F.col("items").alias("prediction"))
-    top = popular(train, items, config.top_k)
-    top_items = [row["item"] for row in top.orderBy("rank").collect()]
-    baseline = labels.select("CustomerID", F.array(*[F.lit(i) for i in top_items]).alias("prediction"), "label")
+    truth = {row["CustomerID"]: row["label"] for row in labels.collect()}
+    als = {row["CustomerID"]: row["items"] for row in recommended(model, labels.select("CustomerID"), config.top_k).collect()}
+    top_items = [row["item"] for row in popular(train, items, config.top_k).orderBy("rank").collect()]
     metrics = {
-        "als": ranking_metrics(labels.join(als, "CustomerID", "left")
-                               .withColumn("prediction", F.coalesce("prediction", F.array().cast("array<int>"))), config.top_k),
-        "popularity": ranking_metrics(baseline, config.top_k),
+        "als": ranking_metrics(((als.get(user, []), label) for user, label in truth.items()), config.top_k),
+        "popularity": ranking_metrics(((top_items, label) for label in truth.values()), config.top_k),
     }
     feedback.unpersist()
     labels.unpersist()
     return metrics, counts
+
+
+def prepare(orders: DataFrame, config: AlsConfig) -> tuple[DataFrame, DataFrame, DataFrame, DataFrame, datetime]:
+    """(purchases, products, train, test, cutoff) from the lake's order lines; purchases and products cached."""
+    purchases = clean(orders).cache()
+    items = products(purchases).cache()
+    train, test, cutoff = holdout_split(purchases, config.holdout_days)
+    return purchases, items, train, test, cutoff
 
 
 def run(
@@ -249,7 +274,7 @@ def run(
 
     if spark is None:
         progress("starting Spark")
-        spark = build_session("cadabra-recommendations", master=settings.spark_master, shuffle_partitions=8)
+        spark = build_session("cadabra-recommendations", master=settings.spark_master, shuffle_partitions=4)
         step("spark_start")
     progress(f"reading s3://{settings.names.datalake_bucket}/{layout.ORDERS_ROOT}")
     orders, stats = lake.read_orders(spark, settings)
@@ -257,9 +282,7 @@ def run(
     for example in stats.bad_examples:
         progress(f"  skipped: {example}")
     step("read_lake")
-    purchases = clean(orders).cache()
-    items = products(purchases).cache()
-    train, test, cutoff = holdout_split(purchases, config.holdout_days)
+    purchases, items, train, test, cutoff = prepare(orders, config)
     progress(f"{purchases.count()} product purchases by known customers; holdout from {cutoff:%Y-%m-%d %H:%M}")
     step("clean")
     metrics, counts = evaluate(train, test, items, config, progress)
@@ -306,19 +329,25 @@ def write_recommendations(settings: Settings, result: TrainResult, recommendatio
     from sandbox import aws
 
     catalog = {row["item"]: (row["StockCode"], row["Description"] or "") for row in items.collect()}
-    table = aws.resource("dynamodb", settings).Table(settings.names.recommendations_table)
-    written = 0
-    with table.batch_writer(overwrite_by_pkeys=["CustomerID"]) as batch:
-        batch.put_item(Item=_item(POPULAR_CUSTOMER_ID, result, "popular", [
-            {"StockCode": p["StockCode"], "Description": p["Description"], "Score": Decimal(p["customers"]), "Rank": rank}
-            for rank, p in enumerate(result.popular, 1)]))
-        for row in recommendations.toLocalIterator():
-            recs = [{"StockCode": catalog[item][0], "Description": catalog[item][1],
-                     "Score": Decimal(f"{score:.6f}") if math.isfinite(score) else Decimal(0), "Rank": rank}
-                    for rank, (item, score) in enumerate(zip(row["items"], row["scores"]), 1)]
-            batch.put_item(Item=_item(int(row["CustomerID"]), result, "als", recs))
-            written += 1
-    return written
+    items_out = [_item(POPULAR_CUSTOMER_ID, result, "popular", [
+        {"StockCode": p["StockCode"], "Description": p["Description"], "Score": Decimal(p["customers"]), "Rank": rank}
+        for rank, p in enumerate(result.popular, 1)])]
+    for row in recommendations.collect():
+        recs = [{"StockCode": catalog[item][0], "Description": catalog[item][1],
+                 "Score": Decimal(f"{score:.6f}") if math.isfinite(score) else Decimal(0), "Rank": rank}
+                for rank, (item, score) in enumerate(zip(row["items"], row["scores"]), 1)]
+        items_out.append(_item(int(row["CustomerID"]), result, "als", recs))
+
+    def put(chunk: list[dict[str, Any]]) -> None:
+        table = aws.resource("dynamodb", settings).Table(settings.names.recommendations_table)  # one per thread
+        with table.batch_writer(overwrite_by_pkeys=["CustomerID"]) as batch:  # retries unprocessed items
+            for item in chunk:
+                batch.put_item(Item=item)
+
+    chunks = [items_out[i::WRITERS] for i in range(WRITERS)]
+    with ThreadPoolExecutor(WRITERS, thread_name_prefix="recs-writer") as pool:
+        list(pool.map(put, chunks))
+    return len(items_out) - 1
 
 
 def write_metrics(settings: Settings, result: TrainResult) -> str:

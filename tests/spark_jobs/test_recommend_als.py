@@ -108,10 +108,11 @@ def test_relevant_lists_each_customers_test_products(spark):
     assert labels == {17850: [1, 2], 2: [1]}
 
 
-def test_ranking_metrics_on_a_hand_computed_case(spark):
-    # user 1: predicted [1, 2, 3], relevant {1, 3, 4}; user 2: predicted [5, 6, 7], relevant {7}
-    rows = spark.createDataFrame([([1, 2, 3], [1, 3, 4]), ([5, 6, 7], [7])], "prediction array<int>, label array<int>")
-    got = job.ranking_metrics(rows, k=3)
+CASE = [([1, 2, 3], [1, 3, 4]), ([5, 6, 7], [7])]  # user 1: 2 hits of 3 relevant; user 2: its one item at 3
+
+
+def test_ranking_metrics_on_a_hand_computed_case():
+    got = job.ranking_metrics(CASE, k=3)
     log2 = math.log2
     ndcg1 = (1 + 1 / log2(4)) / (1 + 1 / log2(3) + 1 / log2(4))
     ndcg2 = (1 / log2(4)) / 1
@@ -119,6 +120,24 @@ def test_ranking_metrics_on_a_hand_computed_case(spark):
     assert got["recall"] == pytest.approx((2 / 3 + 1) / 2)
     assert got["map"] == pytest.approx(((1 + 2 / 3) / 3 + (1 / 3) / 1) / 2)
     assert got["ndcg"] == pytest.approx((ndcg1 + ndcg2) / 2)
+    assert job.ranking_metrics([([], [1])], k=10) == dict.fromkeys(job.METRICS, 0.0)  # no prediction: no hit
+    assert job.ranking_metrics([([1], [])], k=10) == dict.fromkeys(job.METRICS, 0.0)  # nothing to find: not counted
+
+
+def test_ranking_metrics_agree_with_mllib(spark):
+    import random
+
+    from pyspark.ml.evaluation import RankingEvaluator
+
+    rng = random.Random(7)
+    rows = [(rng.sample(range(30), 10), rng.sample(range(30), rng.randint(1, 12))) for _ in range(40)]
+    frame_ = spark.createDataFrame([([float(i) for i in p], [float(i) for i in r]) for p, r in rows],
+                                   "prediction array<double>, label array<double>")
+    ours = job.ranking_metrics(rows + CASE, k=10)
+    frame_ = frame_.union(spark.createDataFrame([([float(i) for i in p], [float(i) for i in r]) for p, r in CASE],
+                                                "prediction array<double>, label array<double>"))
+    for name, metric in job.METRICS.items():
+        assert ours[name] == pytest.approx(RankingEvaluator(metricName=metric, k=10).evaluate(frame_), rel=1e-9), name
 
 
 def test_config_file_loads_and_rejects_unknown_keys(tmp_path):
