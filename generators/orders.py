@@ -1,10 +1,9 @@
 """Order producer: replays Online Retail order lines (or synthetic ones) into Kinesis `CadabraOrders`.
 
-Emulates the course's order generator / Kinesis Agent with PutRecords
-(https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html): batches of up to
-500 records and 5 MiB, partition key = CustomerID so one customer's lines stay in order on one
-shard, and records the service rejects (`FailedRecordCount`) resent with back-off, never dropped
-(https://docs.aws.amazon.com/streams/latest/dev/developing-producers-with-sdk.html).
+Emulates the course's order generator / Kinesis Agent with PutRecords through the shared Kinesis
+sender (generators/senders.py: batches of up to 500 records and 5 MiB, rejected records resent with
+back-off, never dropped); partition key = CustomerID so one customer's lines stay in order on one
+shard.
 
 One record per order line: the course's eight fields plus `LineNo`, the line's position within its
 invoice in the source file, which makes OrderID unique and replay-stable (see the pipeline README).
@@ -35,9 +34,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from generators.senders import KinesisSender, KinesisSummary, RecordTooLarge, ReplayError
 from sandbox.settings import PROJECT_ROOT, Settings
+
 
 SAMPLE_FILE = PROJECT_ROOT / "data" / "online_retail_sample.csv.gz"
 PROFILE_FILE = PROJECT_ROOT / "data" / "online_retail_profile.json.gz"  # OrderProfile of the full data set
@@ -45,19 +44,7 @@ FULL_FILE = PROJECT_ROOT.parent / "shared" / "data" / "OnlineRetail.csv.gz"
 FIELDS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
 CSV_DATE = "%m/%d/%Y %H:%M"
 
-MAX_BATCH_RECORDS = 500  # PutRecords limit
-MAX_BATCH_BYTES = 5 * 1024 * 1024  # PutRecords limit (data + partition keys)
-MAX_RECORD_BYTES = 1024 * 1024  # one record's data + partition key
-TRANSIENT_CODES = frozenset(
-    {"ProvisionedThroughputExceededException", "LimitExceededException", "InternalFailure", "ServiceUnavailable",
-     "ThrottlingException", "KMSThrottlingException"}
-)
-
 Record = dict[str, Any]
-
-
-class ReplayError(RuntimeError):
-    """The replay cannot go on; the message names the fix."""
 
 
 # -- source records ------------------------------------------------------------------------------
@@ -351,17 +338,11 @@ def schedule(
 
 
 @dataclass
-class ReplaySummary:
+class ReplaySummary(KinesisSummary):
     """What a replay did: the CLI prints it, tests assert on it."""
 
     source: str = ""
-    stream: str = ""
-    sent: int = 0  # records Kinesis accepted
-    retried: int = 0  # record sends repeated after a rejection or a throttled call
-    failed: int = 0  # records still rejected after every retry (reported, never silently dropped)
-    batches: int = 0  # PutRecords calls that carried new records
     elapsed: float = 0.0
-    shards: dict[str, int] = field(default_factory=dict)  # records per shard id
 
     @property
     def rate(self) -> float:
@@ -387,75 +368,6 @@ class ReplaySummary:
         )
 
 
-class KinesisSender:
-    """PutRecords with the rejected records resent under exponential back-off."""
-
-    def __init__(
-        self,
-        client: Any,
-        stream: str,
-        summary: ReplaySummary,
-        *,
-        max_attempts: int = 12,
-        base_delay: float = 0.1,
-        max_delay: float = 5.0,
-        sleep: Callable[[float], None] = time.sleep,
-        seed: int = 0,
-    ) -> None:
-        self.client, self.stream, self.summary = client, stream, summary
-        self.max_attempts, self.base_delay, self.max_delay, self.sleep = max_attempts, base_delay, max_delay, sleep
-        self._jitter = random.Random(seed)
-
-    def _backoff(self, attempt: int) -> None:
-        delay = min(self.max_delay, self.base_delay * 2**attempt)
-        self.sleep(delay * (0.5 + self._jitter.random() / 2))
-
-    def send(self, entries: list[dict[str, Any]]) -> None:
-        """Send ≤ 500 entries ({Data, PartitionKey}); counts land in the summary."""
-        if not entries:
-            return
-        pending = entries
-        self.summary.batches += 1
-        for attempt in range(self.max_attempts):
-            try:
-                response = self.client.put_records(StreamName=self.stream, Records=pending)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code == "ResourceNotFoundException":
-                    raise ReplayError(
-                        f"Kinesis stream {self.stream!r} does not exist: start the stack and deploy "
-                        "(`make up`, then `cadabra deploy`)"
-                    ) from exc
-                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-                if code not in TRANSIENT_CODES and not (isinstance(status, int) and status >= 500):
-                    raise ReplayError(f"PutRecords to {self.stream!r} failed: {exc}") from exc
-                self.summary.retried += len(pending)
-                self._backoff(attempt)
-                continue
-            except BotoCoreError as exc:
-                if attempt == 0 and "Could not connect" in str(exc):
-                    raise ReplayError(f"cannot reach the AWS endpoint ({exc}): start the stack with `make up`") from exc
-                self.summary.retried += len(pending)
-                self._backoff(attempt)
-                continue
-            results = response.get("Records", [])
-            rejected = []
-            for entry, result in zip(pending, results):
-                if result.get("ErrorCode"):
-                    rejected.append(entry)
-                else:
-                    shard = result.get("ShardId", "?")
-                    self.summary.shards[shard] = self.summary.shards.get(shard, 0) + 1
-            self.summary.sent += len(pending) - len(rejected)
-            if not rejected:
-                return
-            if attempt + 1 < self.max_attempts:
-                self.summary.retried += len(rejected)
-                self._backoff(attempt)
-            pending = rejected
-        self.summary.failed += len(pending)
-
-
 def replay_records(
     client: Any,
     stream: str,
@@ -475,36 +387,21 @@ def replay_records(
     Records due at the same moment travel together; `on_sent(n)` reports progress after each call.
     """
     summary = ReplaySummary(source=source, stream=stream)
-    sender = KinesisSender(client, stream, summary, max_attempts=max_attempts, base_delay=base_delay, sleep=sleep)
+    sender = KinesisSender(
+        client, stream, summary, max_attempts=max_attempts, base_delay=base_delay, sleep=sleep, on_sent=on_sent
+    )
     start = clock()
-    batch: list[dict[str, Any]] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal batch, size
-        if batch:
-            before = summary.sent + summary.failed
-            sender.send(batch)
-            if on_sent:
-                on_sent(summary.sent + summary.failed - before)
-        batch, size = [], 0
-
     for due, record in schedule(records, rate=rate, speedup=speedup):
         if due > clock() - start:
-            flush()
+            sender.flush()
             wait = due - (clock() - start)
             if wait > 0:
                 sleep(wait)
-        data = encode(record)
-        key = partition_key(record)
-        entry_bytes = len(data) + len(key.encode())
-        if entry_bytes > MAX_RECORD_BYTES:
-            raise ReplayError(f"order line {record.get('InvoiceNo')}/{record.get('StockCode')} is over 1 MiB")
-        if len(batch) == MAX_BATCH_RECORDS or size + entry_bytes > MAX_BATCH_BYTES:
-            flush()
-        batch.append({"Data": data, "PartitionKey": key})
-        size += entry_bytes
-    flush()
+        try:
+            sender.add(encode(record), partition_key(record))
+        except RecordTooLarge:
+            raise ReplayError(f"order line {record.get('InvoiceNo')}/{record.get('StockCode')} is over 1 MiB") from None
+    sender.flush()
     summary.elapsed = clock() - start
     return summary
 

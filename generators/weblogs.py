@@ -8,9 +8,8 @@
   Format: https://httpd.apache.org/docs/2.4/logs.html#combined
 - `follow()` tails a log file as the Kinesis Agent does (new complete lines only; survives
   truncation and rotation): https://docs.aws.amazon.com/firehose/latest/dev/writing-with-agents.html
-- `send()` puts lines on the Firehose stream `WebLogs` with PutRecordBatch (at most 500 records and
-  4 MiB per call, one line + "\\n" per record) and re-sends the records a call reports as failed:
-  https://docs.aws.amazon.com/firehose/latest/APIReference/API_PutRecordBatch.html
+- `send()` puts lines on the Firehose stream `WebLogs`, one line + "\\n" per record, with the shared
+  Firehose sender (generators/senders.py: PutRecordBatch batches, retries, progress).
 - `replay_logs()` is what `cadabra replay logs` runs.
 """
 
@@ -20,20 +19,30 @@ import bisect
 import gzip
 import itertools
 import os
-import queue
 import random
 import threading
-import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from generators.senders import (
+    FIREHOSE_MAX_BATCH_BYTES,
+    FIREHOSE_MAX_BATCH_RECORDS,
+    DeliveryError,
+    SendSummary,
+    stream_to_firehose,
+)
 from sandbox.settings import Settings
 
-MAX_BATCH_RECORDS = 500
-MAX_BATCH_BYTES = 4 * 1024 * 1024
-MAX_RECORD_BYTES = 1000 * 1024
+__all__ = [  # DeliveryError and SendSummary come from the shared sender; callers catch and read them here
+    "DEFAULT_RATE", "DeliveryError", "MAX_BATCH_BYTES", "MAX_BATCH_RECORDS", "SendSummary", "Tailer",
+    "encode_line", "escape_field", "follow", "format_line", "format_timestamp", "generate", "parse_window",
+    "read_lines", "replay_logs", "send",
+]
+
+MAX_BATCH_RECORDS = FIREHOSE_MAX_BATCH_RECORDS
+MAX_BATCH_BYTES = FIREHOSE_MAX_BATCH_BYTES
 DEFAULT_RATE = 20.0  # lines per second of simulated traffic (timestamps) and of replay pacing
 
 SITE = "https://www.cadabra.com"
@@ -437,95 +446,9 @@ def follow(
 
 
 # -- sending to Firehose ------------------------------------------------------------------------------
-class DeliveryError(RuntimeError):
-    """Firehose kept refusing records; nothing was dropped silently."""
-
-
-@dataclass
-class SendSummary:
-    stream: str
-    records: int = 0
-    bytes: int = 0
-    calls: int = 0
-    retried_records: int = 0
-    seconds: float = 0.0
-
-    @property
-    def records_per_second(self) -> float:
-        return self.records / self.seconds if self.seconds > 0 else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "records_per_second": round(self.records_per_second, 1)}
-
-
-_END = object()
-
-
-class _Batcher:
-    """Collects records within PutRecordBatch's limits and delivers them, re-sending failures."""
-
-    def __init__(self, client: Any, stream: str, summary: SendSummary, progress: Callable[[int], None] | None,
-                 max_attempts: int) -> None:
-        self.client, self.stream, self.summary = client, stream, summary
-        self.progress, self.max_attempts = progress, max_attempts
-        self.records: list[bytes] = []
-        self.size = 0
-        self.opened_at = 0.0
-
-    def add(self, line: str) -> None:
-        data = (line.rstrip("\r\n") + "\n").encode("utf-8", errors="backslashreplace")
-        if len(data) > MAX_RECORD_BYTES:
-            raise DeliveryError(f"a log line of {len(data)} bytes exceeds Firehose's 1,000 KiB record limit: split or drop it from the file")
-        if len(self.records) >= MAX_BATCH_RECORDS or self.size + len(data) > MAX_BATCH_BYTES:
-            self.flush()
-        if not self.records:
-            self.opened_at = time.monotonic()
-        self.records.append(data)
-        self.size += len(data)
-
-    def flush(self) -> None:
-        pending, self.records, self.size = self.records, [], 0
-        attempt = 0
-        while pending:
-            attempt += 1
-            failed = self._put(pending)
-            delivered = len(pending) - len(failed)
-            self.summary.records += delivered
-            self.summary.bytes += sum(len(r) for r in pending) - sum(len(r) for r in failed)
-            if delivered and self.progress:
-                self.progress(delivered)
-            if not failed:
-                return
-            if attempt >= self.max_attempts:
-                raise DeliveryError(
-                    f"Firehose {self.stream} refused {len(failed)} records {attempt} times in a row: "
-                    "check the stream with `aws firehose describe-delivery-stream` and the stack's logs"
-                )
-            self.summary.retried_records += len(failed)
-            time.sleep(min(2.0, 0.05 * 2**attempt))  # back off even when stopping: never drop
-            pending = failed
-
-    def _put(self, records: list[bytes]) -> list[bytes]:
-        """One PutRecordBatch call; returns the records to send again."""
-        from botocore.exceptions import ClientError
-
-        self.summary.calls += 1
-        try:
-            answer = self.client.put_record_batch(
-                DeliveryStreamName=self.stream, Records=[{"Data": data} for data in records]
-            )
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code == "ResourceNotFoundException":
-                raise DeliveryError(
-                    f"Firehose delivery stream {self.stream} does not exist: deploy the weblogs pipeline first (`cadabra deploy`)"
-                ) from exc
-            if code in ("ServiceUnavailableException", "ThrottlingException", "LimitExceededException"):
-                return records  # the whole call was refused: send all again
-            raise
-        if not answer.get("FailedPutCount"):
-            return []
-        return [data for data, outcome in zip(records, answer["RequestResponses"]) if outcome.get("ErrorCode")]
+def encode_line(line: str) -> bytes:
+    """One log line as one Firehose record: the line and "\\n" (Firehose adds no delimiter)."""
+    return (line.rstrip("\r\n") + "\n").encode("utf-8", errors="backslashreplace")
 
 
 def send(
@@ -542,78 +465,23 @@ def send(
 ) -> SendSummary:
     """Put every line on the Firehose stream (default `WebLogs`), one record per line.
 
-    `rate` paces the lines per second (None: as fast as Firehose takes them). A batch goes out when
-    it is full (500 records / 4 MiB) or `linger` seconds after its first line, so a slow source such
-    as `follow()` still flows. Failed records are re-sent with back-off up to `max_attempts` times,
-    then DeliveryError. `progress(n)` is called with each number of records delivered.
+    Batching, pacing (`rate` lines per second), lingering and retries are the shared Firehose
+    sender's (generators/senders.py: `stream_to_firehose`).
     """
     if client is None:
         from sandbox import aws
 
         client = aws.client("firehose", settings)
-    stop = stop or threading.Event()
-    halt = threading.Event()  # ends the reader thread when sending ends, whatever the reason
-    summary = SendSummary(stream=stream_name or settings.names.weblogs_firehose)
-    batcher = _Batcher(client, summary.stream, summary, progress, max_attempts)
-    inbox: queue.Queue[Any] = queue.Queue(maxsize=4 * MAX_BATCH_RECORDS)
-
-    def offer(item: Any) -> bool:
-        while not (halt.is_set() or stop.is_set()):
-            try:
-                inbox.put(item, timeout=0.2)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:  # the source may block (follow); reading in a thread lets batches linger out
-        try:
-            for line in lines:
-                if not offer(line):
-                    return
-        except BaseException as exc:  # handed to the sending loop, which raises it
-            offer(exc)
-            return
-        offer(_END)
-
-    reader = threading.Thread(target=read, name="weblogs-reader", daemon=True)
-    started = time.monotonic()
-    reader.start()
-    taken = 0
-    try:
-        while not stop.is_set():
-            wait = linger
-            if batcher.records:
-                wait = max(0.0, batcher.opened_at + linger - time.monotonic())
-            try:
-                item = inbox.get(timeout=wait) if wait > 0 else inbox.get_nowait()
-            except queue.Empty:
-                if batcher.records:
-                    batcher.flush()
-                continue
-            if item is _END:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            if rate:
-                delay = started + taken / rate - time.monotonic()
-                if delay > 0:
-                    if batcher.records and time.monotonic() + delay - batcher.opened_at >= linger:
-                        batcher.flush()
-                    stop.wait(delay)
-            batcher.add(item)
-            taken += 1
-        if batcher.records:
-            batcher.flush()
-    except KeyboardInterrupt:
-        if batcher.records:  # Ctrl-C: deliver what was already taken, then stop
-            batcher.flush()
-        raise
-    finally:
-        halt.set()
-        reader.join(timeout=2.0)
-        summary.seconds = time.monotonic() - started
-    return summary
+    return stream_to_firehose(
+        client,
+        stream_name or settings.names.weblogs_firehose,
+        (encode_line(line) for line in lines),
+        rate=rate,
+        progress=progress,
+        stop=stop,
+        linger=linger,
+        max_attempts=max_attempts,
+    )
 
 
 def replay_logs(

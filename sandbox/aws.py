@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from sandbox.arn import build
 from sandbox.settings import Settings, get_settings
 
 _CONFIG = Config(retries={"max_attempts": 3, "mode": "standard"}, max_pool_connections=32)
@@ -37,7 +38,7 @@ def _make(service: str, settings: Settings, **kwargs: Any) -> Any:
 
 def arn(settings: Settings, service: str, resource: str) -> str:
     """An ARN in the stack's account and region, e.g. arn(s, 'kinesis', 'stream/CadabraOrders')."""
-    return f"arn:aws:{service}:{settings.region}:{settings.account_id}:{resource}"
+    return build(service, settings.region, settings.account_id, resource)
 
 
 def resource(service: str, settings: Settings | None = None) -> Any:

@@ -15,6 +15,9 @@ Environment variables (all optional):
   CADABRA_REGION           default us-east-1
   CADABRA_ORDERS_SHARDS    shards of the CadabraOrders stream (default 2)
   CADABRA_SPARK_MASTER     Spark master URL (default local[2]; the Docker stack sets spark://spark-master:7077)
+  CADABRA_LAMBDA_IDLE_SECONDS
+                           how long a warm Lambda worker may sit idle before localcloud stops it
+                           (default 300; AWS reclaims idle execution environments after minutes)
   CADABRA_HOST             host of the stack's endpoints (default 127.0.0.1)
   CADABRA_CONSOLE_BIND     address the console listens on (default 127.0.0.1; only the container sets it)
   CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST
@@ -99,6 +102,7 @@ class Settings:
     postgres_db: str = "dev"
     postgres_user: str = "cadabra"
     postgres_password: str = "cadabra"
+    lambda_idle_seconds: float = 300.0
 
     # -- endpoints -------------------------------------------------------------------------
     @property
@@ -171,6 +175,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not a number: set it to an integer such as {default}") from None
 
 
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value <= 0:
+        raise SettingsError(f"{name}={raw!r} is not a positive number of seconds: set it to e.g. {default:g}")
+    return value
+
+
 def load(env: dict[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping (default: os.environ)."""
     env = dict(os.environ if env is None else env)
@@ -202,6 +219,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         orders_shards=_int(env, "CADABRA_ORDERS_SHARDS", 2),
         spark_master=env.get("CADABRA_SPARK_MASTER") or "local[2]",
         region=env.get("CADABRA_REGION") or "us-east-1",
+        lambda_idle_seconds=_seconds(env, "CADABRA_LAMBDA_IDLE_SECONDS", 300.0),
         ports=ports,
         state_dir=state_dir,
     )
@@ -244,6 +262,14 @@ def configure_moto(settings: Settings) -> None:
     os.environ["MOTO_ACCOUNT_ID"] = settings.account_id
 
 
+def configure_local_spark(python: str, host: str = "127.0.0.1") -> None:
+    """Before a local-mode Spark JVM starts: its web UI binds SPARK_LOCAL_IP (no conf key does it),
+    and its Python workers (UDFs, Python data sources) run `python`, the interpreter with the
+    project's dependencies, not whatever `python3` comes first on PATH."""
+    os.environ["SPARK_LOCAL_IP"] = host
+    os.environ.setdefault("PYSPARK_PYTHON", python)
+
+
 def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
     """Environment for a child process that should see the same settings (keeps PATH etc.)."""
     env = dict(os.environ)
@@ -255,6 +281,7 @@ def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
         CADABRA_POSTGRES_PORT=str(settings.ports.postgres),
         CADABRA_CONSOLE_PORT=str(settings.ports.console),
         CADABRA_REGION=settings.region,
+        CADABRA_LAMBDA_IDLE_SECONDS=str(settings.lambda_idle_seconds),
     )
     env.update(extra)
     return env

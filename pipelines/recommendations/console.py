@@ -1,40 +1,38 @@
-"""Pipeline 2 in the console: GET /api/customers/{id}/recommendations and the block on the customer page."""
+"""Pipeline 2 in the console: GET /api/customers/{id}/recommendations, the customer page's
+recommendations (the `customer` slot) and the overview row."""
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-
-from pipelines.order_history.console import STATUS
+from pipelines.order_history.console import _error
+from sandbox.aws import client
+from sandbox.console.site import Site, Summary
 from sandbox.settings import Settings
 
 
-def register(app: FastAPI, settings: Settings) -> None:
+def register(site: Site) -> None:
     from pipelines.recommendations import app as recs_app
 
-    @app.get("/api/customers/{customer_id}/recommendations")
+    settings = site.settings
+    site.slot("customer", "recommendations/customer.html")
+    site.overview("Recommendations (pipeline 2)", summary, link="/customers")
+
+    @site.api.get("/customers/{customer_id}/recommendations")
     def customer_recommendations(customer_id: str) -> Any:
         """A customer's top 10 products; `personalized: false` with the popular ones for a customer the model never saw."""
         try:
             return recs_app.customer_recommendations(settings, customer_id).as_dict()
         except recs_app.OrdersError as exc:
-            return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=STATUS[type(exc).__name__])
+            return _error(exc)
 
 
-def recommendations_html(settings: Settings, customer: Any) -> str:
-    """The customer page's recommendations block (shown beside the order history)."""
-    from pipelines.recommendations import app as recs_app
-
-    try:
-        recs = recs_app.customer_recommendations(settings, customer)
-    except recs_app.OrdersError as exc:
-        return f"<h2>Recommended products</h2><p class='bad'>{html.escape(str(exc))}</p>"
-    rows = "".join(
-        f"<tr><td>{r.rank}</td><td>{html.escape(r.stock_code)}</td><td>{html.escape(r.description)}</td>"
-        f"<td>{r.score:.3f}</td></tr>" for r in recs.items
-    )
-    return (f"<h2>Recommended products</h2><p>{html.escape(recs.note)}</p>"
-            f"<table><tr><th>#</th><th>StockCode</th><th>Description</th><th>score</th></tr>{rows}</table>")
+def summary(settings: Settings) -> Summary:
+    """Healthy when PurchaseLogs is ACTIVE and the recommendations table exists; counts stored customers."""
+    names = settings.names
+    stream = client("firehose", settings).describe_delivery_stream(DeliveryStreamName=names.purchase_firehose)
+    status = stream["DeliveryStreamDescription"]["DeliveryStreamStatus"]
+    table = client("dynamodb", settings).describe_table(TableName=names.recommendations_table)["Table"]
+    healthy = status == "ACTIVE" and table["TableStatus"] == "ACTIVE"
+    return Summary(healthy, f"{names.purchase_firehose} {status}, {names.recommendations_table} {table['TableStatus']}",
+                   {"customers with recommendations": table.get("ItemCount", 0)})

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sandbox import aws
 from sandbox.deploy.resources import Outcome, Resource, Role
+from sandbox.pipelines_registry import pipeline_module, pipeline_names
 from sandbox.settings import Settings
 
 Progress = Callable[[str], None]
@@ -42,23 +41,14 @@ class DeployReport:
         return ", ".join(parts) or "nothing to do"
 
 
-def pipeline_names() -> list[str]:
-    import pipelines
-
-    return sorted(info.name for info in pkgutil.iter_modules(pipelines.__path__) if info.ispkg)
-
-
 def collect(names: list[str] | None = None) -> list[Resource]:
     """All resources declared by the pipelines (or the named ones), deduplicated, dependencies first."""
     resources: dict[tuple[str, str], Resource] = {}
     functions = False
     for name in names or pipeline_names():
-        try:
-            module = importlib.import_module(f"pipelines.{name}.resources")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipelines.{name}.resources":
-                continue  # a pipeline without resources yet
-            raise
+        module = pipeline_module(name, "resources")
+        if module is None:
+            continue  # a pipeline without resources yet
         for resource in module.RESOURCES:
             existing = resources.get(resource.key)
             if existing is not None and existing != resource:

@@ -1,25 +1,14 @@
 """localcloud: moto's control plane plus the data-plane behaviour moto lacks without Docker.
 
-One module per emulated behaviour; each names its single hook into moto at the top and links the
-AWS page it emulates. `LocalCloud` (server.py) starts moto's ThreadedMotoServer in this process and
-installs the extensions listed in `EXTENSIONS`, in order, each receiving the shared `Runtime`.
+One package per emulated service (awslambda/, esm/, firehose/, sns/), each with the same roles:
+``extension.py`` (the entry: name, install, shutdown, reset, describe), ``hooks.py`` (its hooks
+into moto, declared and installed through the seam) and engine modules. ``moto_seam.py`` is the
+only module that touches moto's internals; ``shared/`` holds what several packages use (the
+Kinesis shard reader, the destination sender, the poll loop); ``registry.py`` lists the
+extensions; ``server.py`` (`LocalCloud`) starts moto's ThreadedMotoServer in this process and
+installs them, each receiving the shared `Runtime` (runtime.py).
 
-Cross-service wiring lives here and in `Runtime`: an extension that needs to run a Lambda function
-calls `runtime.invoke(...)`; nothing imports another extension directly.
+Cross-service wiring lives in `Runtime`: an extension that needs to run a Lambda function calls
+`runtime.invoke(...)`; nothing imports another extension. docs/LOCALCLOUD.md maps every behaviour
+to its module and hook.
 """
-
-from __future__ import annotations
-
-from sandbox.localcloud.runtime import Extension, InvocationResult, Runtime
-
-__all__ = ["Extension", "InvocationResult", "Runtime", "extension_modules"]
-
-
-def extension_modules() -> list[str]:
-    """Dotted names of the extension modules, in install order (the executor first)."""
-    return [
-        "sandbox.localcloud.lambda_executor",
-        "sandbox.localcloud.kinesis_esm",
-        "sandbox.localcloud.sns_delivery",
-        "sandbox.localcloud.firehose_delivery",
-    ]

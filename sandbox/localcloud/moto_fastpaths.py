@@ -1,7 +1,7 @@
 """moto's per-request and producer paths that cost more than they need to, made cheap.
 
-Hooks into moto (installed by `LocalCloud.start()` before the server answers, undone by
-`uninstall()` at stop): pure performance, no behaviour a client can see changes.
+Hooks into moto (installed through the seam by `LocalCloud.start()` before the server answers,
+undone at stop): pure performance, no behaviour a client can see changes.
 
 1. `moto.kinesis.models.Shard.get_max_sequence_number` (and `get_min_sequence_number`) read the
    last (first) key of the shard's insertion-ordered record dict instead of copying every key into
@@ -29,36 +29,43 @@ import functools
 import threading
 from typing import Any, Callable
 
-SQS_COUNTS = (
-    "approximate_number_of_messages",
-    "approximate_number_of_messages_delayed",
-    "approximate_number_of_messages_not_visible",
+from sandbox.localcloud import moto_seam as seam
+
+SHARD_MAX = seam.target("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)")
+SHARD_MIN = seam.target("moto.kinesis.models:Shard", "get_min_sequence_number", "(self)")
+SQS_SEND = seam.target(
+    "moto.sqs.models:SQSBackend",
+    "send_message",
+    "(self, queue_name, message_body, message_attributes=None, delay_seconds=None, deduplication_id=None, "
+    "group_id=None, system_attributes=None, validate_group_id=True)",
 )
+SQS_COUNTS = tuple(
+    seam.target("moto.sqs.models:Queue", name, "(self)")
+    for name in (
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_delayed",
+        "approximate_number_of_messages_not_visible",
+    )
+)
+BACKEND_FOR_HOST = seam.target(
+    "moto.moto_server.werkzeug_app:DomainDispatcherApplication", "get_backend_for_host", "(self, host)"
+)
+TARGETS = (SHARD_MAX, SHARD_MIN, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST)
 
 _sending = threading.local()
-_originals: dict[str, Any] = {}
 
 
-def install() -> None:
-    """Install the fast paths (idempotent)."""
-    from moto.kinesis.models import Shard
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-    from moto.sqs.models import Queue, SQSBackend
+def install(patches: seam.Patches) -> None:
+    """Install the fast paths into `patches` (undone with them)."""
+    patches.replace(BACKEND_FOR_HOST, _memoised)
+    patches.replace(SHARD_MAX, lambda _original: _last_sequence_number)
+    patches.replace(SHARD_MIN, lambda _original: _first_sequence_number)
+    patches.replace(SQS_SEND, _counting_sends)
+    for count in SQS_COUNTS:
+        patches.replace(count, lambda original: property(_count_outside_send(original.fget)))
 
-    if _originals:
-        return
-    _originals["backend_for_host"] = DomainDispatcherApplication.get_backend_for_host
-    DomainDispatcherApplication.get_backend_for_host = _memoised(  # type: ignore[method-assign]
-        DomainDispatcherApplication.get_backend_for_host
-    )
-    _originals["kinesis_max"] = Shard.get_max_sequence_number
-    _originals["kinesis_min"] = Shard.get_min_sequence_number
-    Shard.get_max_sequence_number = _last_sequence_number  # type: ignore[method-assign]
-    Shard.get_min_sequence_number = _first_sequence_number  # type: ignore[method-assign]
 
-    send: Callable[..., Any] = SQSBackend.send_message
-    _originals["sqs_send"] = send
-
+def _counting_sends(send: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(send)
     def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
         _sending.depth = getattr(_sending, "depth", 0) + 1
@@ -67,27 +74,7 @@ def install() -> None:
         finally:
             _sending.depth -= 1
 
-    SQSBackend.send_message = send_message  # type: ignore[method-assign]
-    for name in SQS_COUNTS:
-        original: property = getattr(Queue, name)
-        _originals[name] = original
-        setattr(Queue, name, property(_count_outside_send(original.fget)))  # type: ignore[arg-type]
-
-
-def uninstall() -> None:
-    """Restore moto's methods."""
-    from moto.kinesis.models import Shard
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-    from moto.sqs.models import Queue, SQSBackend
-
-    if not _originals:
-        return
-    DomainDispatcherApplication.get_backend_for_host = _originals.pop("backend_for_host")  # type: ignore[method-assign]
-    Shard.get_max_sequence_number = _originals.pop("kinesis_max")  # type: ignore[method-assign]
-    Shard.get_min_sequence_number = _originals.pop("kinesis_min")  # type: ignore[method-assign]
-    SQSBackend.send_message = _originals.pop("sqs_send")  # type: ignore[method-assign]
-    for name in SQS_COUNTS:
-        setattr(Queue, name, _originals.pop(name))
+    return send_message
 
 
 def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str | None], Any]:

@@ -1,11 +1,20 @@
-"""The shared runtime every localcloud extension receives: settings, the invoker, the extension list."""
+"""The shared runtime every localcloud extension receives: settings, the invoker, destinations, reset.
+
+Cross-service wiring lives here: an extension that needs to run a Lambda function calls
+``runtime.invoke(...)`` and one that sends an invocation record calls ``runtime.destinations``;
+no extension imports another.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from sandbox.localcloud.shared.destinations import DestinationSender
 from sandbox.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -28,13 +37,24 @@ Invoker = Callable[..., InvocationResult]
 
 
 class Extension(Protocol):
-    """A data-plane behaviour: installed once into the running moto server, shut down at stop."""
+    """One emulated service's data plane, installed into the running moto server.
 
-    name: str
+    Each package under sandbox/localcloud/ has one, in its ``extension.py``; registry.py lists them.
+    """
 
-    def install(self, runtime: "Runtime") -> None: ...
+    name: str  # the key of runtime.extensions and of the console's /api/localcloud/<name>
 
-    def shutdown(self) -> None: ...
+    def install(self, runtime: "Runtime") -> None:
+        """Start the engine and install the hooks (through moto_seam)."""
+        ...
+
+    def shutdown(self) -> None:
+        """Undo the hooks, then stop the engine (delivering what can still be delivered)."""
+        ...
+
+    def reset(self) -> None:
+        """moto's state was reset (POST /moto-api/reset): drop what belonged to it."""
+        ...
 
     def describe(self) -> list[dict[str, Any]]:
         """Rows for `cadabra ... list` and the console (state of pollers, buffers...)."""
@@ -46,9 +66,13 @@ class Runtime:
     settings: Settings
     extensions: dict[str, Extension] = field(default_factory=dict)
     _invoker: Invoker | None = None
+    destinations: DestinationSender = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.destinations = DestinationSender(self.settings, self.invoke)
 
     def set_invoker(self, invoker: Invoker) -> None:
-        """Called by the Lambda executor: from then on `invoke` runs real handlers."""
+        """Called by the Lambda extension: from then on `invoke` runs real handlers."""
         self._invoker = invoker
 
     def invoke(
@@ -63,3 +87,11 @@ class Runtime:
         if self._invoker is None:
             raise RuntimeError("the Lambda executor is not installed: localcloud cannot run functions")
         return self._invoker(function, payload, invocation_type=invocation_type, qualifier=qualifier)
+
+    def reset(self) -> None:
+        """After moto's reset: every extension drops its state (one failing does not stop the others)."""
+        for extension in list(self.extensions.values()):
+            try:
+                extension.reset()
+            except Exception:
+                log.exception("resetting localcloud extension %s failed", extension.name)

@@ -1,51 +1,60 @@
 """Start moto's ThreadedMotoServer in this process and install the data-plane extensions.
 
 Credentials test/test, account 000000000000 and region us-east-1, as with LocalStack, so
-`aws --endpoint-url http://127.0.0.1:4566` and boto3 work unchanged.
+`aws --endpoint-url http://127.0.0.1:4566` and boto3 work unchanged. moto's reset
+(``POST /moto-api/reset``) resets the extensions too (``Runtime.reset``), so a test or a user can
+start clean without restarting the stack.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-from typing import Any
+from typing import Any, Callable, Sequence
 
-from sandbox.localcloud import extension_modules, moto_fastpaths
-from sandbox.localcloud.runtime import Runtime
+from sandbox.localcloud import moto_fastpaths
+from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.registry import EXTENSIONS
+from sandbox.localcloud.runtime import Extension, Runtime
 from sandbox.settings import Settings, configure_moto
 
 log = logging.getLogger(__name__)
 
+RESET = seam.target("moto.moto_api._internal.models:MotoAPIBackend", "reset", "(self)")
+
 
 class LocalCloud:
-    """moto on `settings.host:settings.ports.aws` plus the extensions, stopped by `stop()`."""
+    """moto on `settings.hosts.aws:settings.ports.aws` plus the extensions, stopped by `stop()`."""
 
-    def __init__(self, settings: Settings, modules: list[str] | None = None) -> None:
+    def __init__(self, settings: Settings, extensions: Sequence[Callable[[], Extension]] = EXTENSIONS) -> None:
         self.settings = settings
         self.runtime = Runtime(settings)
-        self._modules = extension_modules() if modules is None else modules
+        self._extensions = tuple(extensions)
+        self._patches = seam.Patches()
         self._server: Any = None
 
     def start(self) -> "LocalCloud":
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-
         configure_moto(self.settings)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log line per AWS call
-        moto_fastpaths.install()
-        for dotted in self._modules:
-            try:
-                module = importlib.import_module(dotted)
-            except ModuleNotFoundError as exc:
-                if exc.name != dotted:
-                    raise
-                log.warning("localcloud extension %s is not present; skipped", dotted)
-                continue
-            extension = module.create()
+        moto_fastpaths.install(self._patches)
+        self._patches.replace(RESET, self._reset_hook)
+        for make in self._extensions:
+            extension = make()
             extension.install(self.runtime)
             self.runtime.extensions[extension.name] = extension
-        self._server = ThreadedMotoServer(ip_address=self.settings.hosts.aws, port=self.settings.ports.aws, verbose=False)
+        self._server = seam.ThreadedMotoServer(
+            ip_address=self.settings.hosts.aws, port=self.settings.ports.aws, verbose=False
+        )
         self._server.start()
         return self
+
+    def _reset_hook(self, reset: Callable[[Any], None]) -> Callable[[Any], None]:
+        runtime = self.runtime
+
+        def reset_everything(backend: Any) -> None:
+            reset(backend)
+            runtime.reset()
+
+        return reset_everything
 
     @property
     def port(self) -> int:
@@ -60,7 +69,7 @@ class LocalCloud:
         if self._server is not None:
             self._server.stop()
             self._server = None
-        moto_fastpaths.uninstall()
+        self._patches.undo()
 
     def __enter__(self) -> "LocalCloud":
         return self.start()

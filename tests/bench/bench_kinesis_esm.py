@@ -69,7 +69,7 @@ def main() -> None:
         ports = Ports(aws=_free_port(), opensearch=_free_port(), postgres=_free_port(), console=_free_port())
         settings = replace(base, ports=ports)
         with LocalCloud(settings) as cloud:
-            extension = cloud.runtime.extensions["kinesis_esm"]
+            extension = cloud.runtime.extensions["esm"]
             lam, kinesis, iam = client("lambda", settings), client("kinesis", settings), client("iam", settings)
             role = iam.create_role(RoleName=f"bench-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument="{}")
             function = f"bench-noop-{uuid.uuid4().hex[:6]}"

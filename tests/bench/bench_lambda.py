@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sandbox.aws import client
+from sandbox.localcloud.awslambda.extension import LambdaExtension
 from sandbox.localcloud.server import LocalCloud
 from sandbox.settings import Ports, load
 from tests.conftest import free_port
@@ -49,7 +50,7 @@ def main() -> None:
         base = load({"CADABRA_STATE_DIR": str(Path(state) / "state")})
         ports = Ports(aws=free_port(), opensearch=free_port(), postgres=free_port(), console=free_port())
         settings = replace(base, ports=ports)
-        cloud = LocalCloud(settings, modules=["sandbox.localcloud.lambda_executor"]).start()
+        cloud = LocalCloud(settings, extensions=(LambdaExtension,)).start()
         try:
             iam, lam = client("iam", settings), client("lambda", settings)
             role = iam.create_role(RoleName="bench-lambda-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]

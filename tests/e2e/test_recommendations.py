@@ -102,8 +102,9 @@ def test_the_api_answers_like_the_orders_api(stack, trained):
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(f"{base}/{path}/recommendations", timeout=10)
         assert caught.value.code == status
-    with urllib.request.urlopen(f"{stack.console_url}/orders?customer={customer}", timeout=10) as response:
-        assert "Recommended products" in response.read().decode()
+    with urllib.request.urlopen(f"{stack.console_url}/customers?customer={customer}", timeout=10) as response:
+        page = response.read().decode()
+    assert 'id="recommendations-table"' in page and "/recommendations`" in page  # the slot, polling the API
 
 
 def test_a_customer_the_model_never_saw_gets_the_popular_products(stack, trained):

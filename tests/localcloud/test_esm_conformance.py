@@ -1,10 +1,11 @@
 """Event source mappings through the real Lambda executor: a zip deployed with boto3 runs its handler
-in a worker process for each batch (sandbox/localcloud/kinesis_esm.py + lambda_executor.py)."""
+in a worker process for each batch (sandbox/localcloud/esm/ + awslambda/)."""
 
 from __future__ import annotations
 
 import pytest
 
+from sandbox.localcloud.awslambda.extension import LambdaExtension
 from sandbox.waiting import wait_until
 from tests.localcloud.esm_helpers import Resources
 
@@ -29,7 +30,7 @@ def handler(event, context):
 
 @pytest.fixture
 def aws(localcloud):
-    assert "lambda_executor" in {type(e).__module__.rsplit(".", 1)[-1] for e in localcloud.runtime.extensions.values()}
+    assert isinstance(localcloud.runtime.extensions["lambda"], LambdaExtension)
     resources = Resources(localcloud.settings)
     yield resources
     resources.cleanup()
@@ -85,7 +86,7 @@ def test_a_raising_handler_is_retried_then_reported_to_the_on_failure_queue(loca
     assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (sequences[0], sequences[1], 2)
     mapping = aws.lam.get_event_source_mapping(UUID=created["UUID"])
     assert mapping["LastProcessingResult"] == "PROBLEM: Function call failed"
-    [row] = [r for r in localcloud.runtime.extensions["kinesis_esm"].describe() if r["uuid"] == created["UUID"]]
+    [row] = [r for r in localcloud.runtime.extensions["esm"].describe() if r["uuid"] == created["UUID"]]
     [shard] = row["shards"]
     assert (shard["failures"], shard["discarded"], shard["records"]) == (2, 2, 0)
     assert shard["checkpoint"] == sequences[1]

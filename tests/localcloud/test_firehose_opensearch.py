@@ -12,6 +12,7 @@ import pytest
 from osmem_server import OsmemServer
 
 from sandbox.aws import client
+from sandbox.localcloud.firehose.extension import FirehoseDelivery
 from sandbox.localcloud.server import LocalCloud
 from sandbox.waiting import wait_until
 from tests.conftest import free_port
@@ -31,7 +32,7 @@ def search() -> Iterator[OsmemServer]:
 def cloud(isolated_settings, search) -> Iterator[LocalCloud]:
     port = int(search.url.rsplit(":", 1)[1])
     settings = replace(isolated_settings, ports=replace(isolated_settings.ports, opensearch=port))
-    started = LocalCloud(settings, modules=["sandbox.localcloud.firehose_delivery"]).start()
+    started = LocalCloud(settings, extensions=(FirehoseDelivery,)).start()
     streams = Streams(settings)
     started.streams = streams  # type: ignore[attr-defined]
     try:

@@ -1,4 +1,4 @@
-"""Kinesis event source mappings through boto3 (sandbox/localcloud/kinesis_esm.py, esm/).
+"""Kinesis event source mappings through boto3 (sandbox/localcloud/esm/).
 
 The function is a test double set with `runtime.set_invoker`, so each test states exactly what the
 function answers; tests/localcloud/test_esm_conformance.py runs real zips through the executor.
@@ -20,7 +20,7 @@ from tests.localcloud.esm_helpers import FakeLambda, Resources, data_of, ok, unh
 
 
 def _extension(localcloud):
-    return localcloud.runtime.extensions["kinesis_esm"]
+    return localcloud.runtime.extensions["esm"]
 
 
 def test_event_shape_batch_size_state_and_describe(localcloud, fake, aws):
@@ -335,11 +335,12 @@ def test_shutdown_restores_moto_and_stops_every_poller(isolated_settings):
 
     from moto.awslambda.models import EventSourceMapping, LambdaBackend
 
+    from sandbox.localcloud.esm.extension import EventSourceMappings
     from sandbox.localcloud.server import LocalCloud
 
     original_create = LambdaBackend.create_event_source_mapping
     original_configuration = EventSourceMapping.get_configuration
-    cloud = LocalCloud(isolated_settings, modules=["sandbox.localcloud.kinesis_esm"]).start()
+    cloud = LocalCloud(isolated_settings, extensions=(EventSourceMappings,)).start()
     try:
         cloud.runtime.set_invoker(FakeLambda())
         aws = Resources(isolated_settings)

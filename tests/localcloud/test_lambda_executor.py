@@ -1,5 +1,5 @@
 """The Lambda executor through boto3: results, environment, errors, timeouts, warm reuse, logs,
-invocation types and the internal invoker (sandbox/localcloud/lambda_executor.py)."""
+invocation types and the internal invoker (sandbox/localcloud/awslambda/)."""
 
 from __future__ import annotations
 

@@ -56,7 +56,7 @@ def test_stopping_localcloud_restores_moto(isolated_settings):
         return (Shard.get_max_sequence_number, SQSBackend.send_message, DomainDispatcherApplication.get_backend_for_host)
 
     originals = hooked()
-    cloud = LocalCloud(isolated_settings, modules=[]).start()
+    cloud = LocalCloud(isolated_settings, extensions=()).start()
     assert all(now != before for now, before in zip(hooked(), originals))
     cloud.stop()
     assert hooked() == originals

@@ -1,5 +1,5 @@
 """SNS delivery through boto3: topic → Lambda (event shape), → SQS (envelope and raw), → HTTP on
-loopback, → email/email-json/SMS inbox (sandbox/localcloud/sns_delivery.py)."""
+loopback, → email/email-json/SMS inbox (sandbox/localcloud/sns/)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from sandbox.aws import client
-from sandbox.localcloud import sns_delivery
+from sandbox.localcloud.sns import inbox as sns_inbox
 from sandbox.waiting import wait_until
 
 RECORDER = '''
@@ -138,7 +138,7 @@ def test_email_email_json_and_sms_go_to_the_inbox_and_filter_policies_apply(loca
 
     message_id = sns.publish(TopicArn=topic, Message="alarm!", Subject="Order rate", MessageAttributes=ATTRIBUTES)["MessageId"]
 
-    entries = {e["endpoint"]: e for e in sns_delivery.inbox() if e["topic"] == topic}
+    entries = {e["endpoint"]: e for e in sns_inbox.inbox() if e["topic"] == topic}
     assert set(entries) == {"ops@example.com", "robot@example.com", "+15555550100"}
     email = entries["ops@example.com"]
     assert (email["protocol"], email["subject"], email["message"], email["message_id"]) == ("email", "Order rate", "alarm!", message_id)
@@ -146,7 +146,7 @@ def test_email_email_json_and_sms_go_to_the_inbox_and_filter_policies_apply(loca
     assert entries["+15555550100"]["protocol"] == "sms" and entries["+15555550100"]["message"] == "alarm!"
     document = json.loads(entries["robot@example.com"]["message"])
     assert document["Type"] == "Notification" and document["Message"] == "alarm!" and document["MessageId"] == message_id
-    assert localcloud.runtime.extensions["sns"].describe() == sns_delivery.inbox()
+    assert localcloud.runtime.extensions["sns"].describe() == sns_inbox.inbox()
     on_disk = [json.loads(line) for line in (settings.state_dir / "sns" / "inbox.jsonl").read_text().splitlines()]
     assert {e["endpoint"] for e in on_disk} == set(entries)
 

@@ -30,7 +30,7 @@ def cloud(isolated_settings) -> Iterator[Any]:
     from sandbox.localcloud.server import LocalCloud
 
     moto_api_backend.reset()
-    server = LocalCloud(isolated_settings, modules=[]).start()
+    server = LocalCloud(isolated_settings, extensions=()).start()
     try:
         yield server
     finally:

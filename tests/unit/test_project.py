@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from sandbox.deploy.engine import pipeline_names
+from sandbox.pipelines_registry import ROLES, pipeline_module, pipeline_names
 
 ROOT = Path(__file__).resolve().parents[2]
-PIPELINE_FILES = ("resources", "handler", "app", "search", "demo", "cli", "console")
+PIPELINE_FILES = ROLES
 
 
 @pytest.mark.parametrize("name", pipeline_names())
@@ -21,9 +20,9 @@ def test_every_pipeline_folder_loads(name):
     loaded = [f for f in PIPELINE_FILES if (folder / f"{f}.py").exists()]
     assert loaded, f"pipelines/{name} has none of {PIPELINE_FILES}"
     for module in loaded:
-        importlib.import_module(f"pipelines.{name}.{module}")
+        pipeline_module(name, module)
     if (folder / "resources.py").exists():
-        resources = importlib.import_module(f"pipelines.{name}.resources").RESOURCES
+        resources = pipeline_module(name, "resources").RESOURCES
         assert resources and all(hasattr(r, "apply") for r in resources)
 
 

@@ -263,7 +263,7 @@ def test_replay_logs_sends_generated_lines_to_a_real_firehose_api(isolated_setti
     from sandbox import aws
     from sandbox.localcloud.server import LocalCloud
 
-    with LocalCloud(isolated_settings, modules=[]):
+    with LocalCloud(isolated_settings, extensions=()):
         s3 = aws.client("s3", isolated_settings)
         s3.create_bucket(Bucket="cadabra-datalake")
         firehose = aws.client("firehose", isolated_settings)

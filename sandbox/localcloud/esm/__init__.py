@@ -2,14 +2,14 @@
 
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
 
-- model.py: states, results, the per-batch config snapshot, counters (StrEnums, dataclasses)
-- records.py: what stream pollers hand the workers (SourceRecord, ShardReader, StreamSource)
-- backoff.py: idle, error and retry waits
-- kinesis_poller.py / dynamodb_poller.py / sqs_poller.py: read one kind of source
-- sender.py: invoke the function with a batch, read partial batch responses
-- stream_worker.py / queue_worker.py: the loops (shutdown Event, back-off on errors and empty polls)
-- destinations.py: OnFailure invocation records to SQS or SNS
+- extension.py: the entry LocalCloud installs (name ``esm``); hooks.py: its two hooks into moto
+- reconciler.py: keeps pollers in step with moto's mapping store; reports State, LastProcessingResult
 - factory.py: the only place that picks a poller
-- reconciler.py: keeps pollers in step with moto's mapping store
-- moto_hooks.py: the two hooks into moto
+- kinesis_poller.py / dynamodb_poller.py / sqs_poller.py: read one kind of source (Kinesis through
+  the shared shard reader, shared/kinesis_shards.py)
+- stream_worker.py / queue_worker.py: one step of the poll loop (shared/poll_loop.py) per source kind
+- sender.py: invoke the function with a batch, read partial batch responses
+- failure_record.py: the OnFailure invocation record (sent by shared/destinations.py)
+- model.py: states, results, the per-batch config snapshot, counters; records.py: what stream
+  pollers hand the workers
 """

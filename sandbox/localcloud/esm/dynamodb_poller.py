@@ -14,8 +14,10 @@ import bisect
 from datetime import datetime
 from typing import Any
 
-from sandbox.localcloud.esm.model import StartingPosition
+from sandbox.arn import Arn
+from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.esm.records import SourceGone, SourceRecord
+from sandbox.localcloud.shared.kinesis_shards import StartingPosition
 
 
 def _epoch(value: Any) -> float:
@@ -77,15 +79,13 @@ class DynamoDBSource:
 
     def __init__(self, source_arn: str) -> None:
         self.source_arn = source_arn
-        parts = source_arn.split(":")
-        self._region, self._account = parts[3], parts[4]
-        self._table_name = source_arn.split(":table/", 1)[-1].split("/stream/", 1)[0]
+        arn = Arn.parse(source_arn)  # arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL
+        self._region, self._account = arn.region, arn.account
+        self._table_name = arn.resource_id.split("/stream/", 1)[0]
         self._reader: DynamoDBShardReader | None = None
 
     def shards(self) -> list[DynamoDBShardReader]:
-        from moto.dynamodb.models import dynamodb_backends
-
-        table = dynamodb_backends[self._account][self._region].tables.get(self._table_name)
+        table = seam.backend("dynamodb", self._account, self._region).tables.get(self._table_name)
         if table is None or table.stream_shard is None:
             raise SourceGone(f"DynamoDB stream {self.source_arn} does not exist")
         if self._reader is None or self._reader._shard is not table.stream_shard:

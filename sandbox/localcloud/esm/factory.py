@@ -14,6 +14,7 @@ from sandbox.localcloud.esm.records import StreamSource
 from sandbox.localcloud.esm.sender import Sender
 from sandbox.localcloud.esm.sqs_poller import SqsPoller
 from sandbox.localcloud.esm.stream_worker import ShardWorker, WorkerContext
+from sandbox.localcloud.shared.destinations import DestinationSender
 from sandbox.settings import Settings
 
 STREAM_SOURCES: dict[SourceKind, Callable[[str], StreamSource]] = {
@@ -42,6 +43,7 @@ class Shared:
 
     settings: Settings
     sender: Sender
+    destinations: DestinationSender
     identity: Callable[[str], str]
 
 
@@ -92,7 +94,7 @@ def create_runner(esm: Any, status: MappingStatus, shared: Shared) -> Runner:
         config=lambda: MappingConfig.of(esm),
         status=status,
         sender=shared.sender,
-        settings=shared.settings,
+        destinations=shared.destinations,
         identity=shared.identity,
         batch_info_key=source.batch_info_key if source else "",
         stream_arn=source.source_arn if source else esm.event_source_arn,

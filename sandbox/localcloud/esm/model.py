@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from sandbox.arn import service_of
+from sandbox.localcloud.shared.kinesis_shards import StartingPosition
+
 
 class MappingState(StrEnum):
     """`State` as GetEventSourceMapping reports it."""
@@ -40,17 +43,10 @@ class SourceKind(StrEnum):
     @classmethod
     def of_arn(cls, arn: str) -> "SourceKind":
         """The source kind named by an event source ARN (`arn:aws:<service>:...`)."""
-        service = arn.split(":")[2] if arn.count(":") >= 5 else ""
         try:
-            return cls(service)
+            return cls(service_of(arn))
         except ValueError:
             raise ValueError(f"event source {arn!r} is not a Kinesis stream, DynamoDB stream or SQS queue") from None
-
-
-class StartingPosition(StrEnum):
-    TRIM_HORIZON = "TRIM_HORIZON"
-    LATEST = "LATEST"
-    AT_TIMESTAMP = "AT_TIMESTAMP"
 
 
 class FailureCondition(StrEnum):
@@ -160,6 +156,7 @@ class MappingStatus:
 
     uuid: str
     last_result: ProcessingResult = ProcessingResult.NO_RECORDS
+    problem: str | None = None  # "PROBLEM: ..." while the pollers cannot start or read the source
     checkpoints: dict[str, int] = field(default_factory=dict)  # shard id -> last position delivered
     shards: dict[str, ShardStats] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -167,3 +164,20 @@ class MappingStatus:
     def stats(self, shard_id: str) -> ShardStats:
         with self.lock:
             return self.shards.setdefault(shard_id, ShardStats(shard_id))
+
+    def note_problem(self, problem: str) -> bool:
+        """Record why the mapping cannot poll; True when that is news (the caller warns once per change)."""
+        with self.lock:
+            changed, self.problem = self.problem != problem, problem
+        return changed
+
+    def clear_problem(self) -> bool:
+        """The pollers run again; True when there was a problem to clear."""
+        with self.lock:
+            had, self.problem = self.problem is not None, None
+        return had
+
+    @property
+    def last_processing_result(self) -> str:
+        """LastProcessingResult as the API reports it: the problem while there is one."""
+        return self.problem or self.last_result.value

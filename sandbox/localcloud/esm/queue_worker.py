@@ -12,10 +12,12 @@ import threading
 import time
 from typing import Any
 
-from sandbox.localcloud.esm.backoff import ERROR_CAP, ERROR_FIRST, IDLE_CAP, IDLE_FIRST, Backoff
+from sandbox.backoff import Backoff
 from sandbox.localcloud.esm.model import ProcessingResult, ShardStats
 from sandbox.localcloud.esm.sqs_poller import SqsPoller, arrival
 from sandbox.localcloud.esm.stream_worker import WINDOW_POLL_S, WorkerContext
+from sandbox.localcloud.shared import poll_loop
+from sandbox.localcloud.shared.poll_loop import IDLE_CAP, IDLE_FIRST, Poll
 
 log = logging.getLogger(__name__)
 
@@ -34,37 +36,38 @@ class QueueWorker:
         return self
 
     def _run(self) -> None:
-        stop = self._ctx.stop
-        idle, errors = Backoff(IDLE_FIRST * 4, IDLE_CAP * 2), Backoff(ERROR_FIRST, ERROR_CAP)
-        while not stop.is_set():
-            config = self._ctx.config()
-            try:
-                batch = self._gather(config.batch_size, config.window_s)
-            except Exception as exc:
-                log.warning("polling %s for mapping %s failed: %s", self._poller.queue_arn, config.uuid, exc)
-                stop.wait(errors.next())
-                continue
-            errors.reset()
-            if not batch:
-                stop.wait(idle.next())
-                continue
-            idle.reset()
-            self.stats.note_read(arrival(batch[-1]))
-            outcome = self._ctx.sender.send(
-                config.function_arn, batch, [r["messageId"] for r in batch], config.report_item_failures
-            )
-            failed = set(outcome.failed)
-            done = batch if outcome.ok else [r for r in batch if outcome.partial and r["messageId"] not in failed]
-            try:
-                self._poller.delete(done)
-            except Exception as exc:  # the messages come back after the visibility timeout: at-least-once
-                log.warning("deleting processed messages of mapping %s failed: %s", config.uuid, exc)
-            self.stats.records += len(done)
-            self.stats.batches += 1 if outcome.ok else 0
-            self.stats.checkpoint = batch[-1]["messageId"]
-            if not outcome.ok:
-                self.stats.failures += 1
-            self._ctx.status.last_result = ProcessingResult.OK if outcome.ok else ProcessingResult.PROBLEM
+        idle = Backoff(IDLE_FIRST * 4, IDLE_CAP * 2)  # each empty poll is a ReceiveMessage call
+        poll_loop.run(self._step, self._ctx.stop, on_error=self._poll_failed, on_gone=self._poll_failed, idle=idle)
+
+    def _step(self) -> Poll:
+        config = self._ctx.config()
+        batch = self._gather(config.batch_size, config.window_s)
+        if self._ctx.status.clear_problem():
+            log.info("mapping %s polls %s again", config.uuid, self._poller.queue_arn)
+        if not batch:
+            return Poll.EMPTY
+        self.stats.note_read(arrival(batch[-1]))
+        outcome = self._ctx.sender.send(
+            config.function_arn, batch, [r["messageId"] for r in batch], config.report_item_failures
+        )
+        failed = set(outcome.failed)
+        done = batch if outcome.ok else [r for r in batch if outcome.partial and r["messageId"] not in failed]
+        try:
+            self._poller.delete(done)
+        except Exception as exc:  # the messages come back after the visibility timeout: at-least-once
+            log.warning("deleting processed messages of mapping %s failed: %s", config.uuid, exc)
+        self.stats.records += len(done)
+        self.stats.batches += 1 if outcome.ok else 0
+        self.stats.checkpoint = batch[-1]["messageId"]
+        if not outcome.ok:
+            self.stats.failures += 1
+        self._ctx.status.last_result = ProcessingResult.OK if outcome.ok else ProcessingResult.PROBLEM
+        return Poll.FULL
+
+    def _poll_failed(self, exc: Exception) -> None:
+        """The queue cannot be read (deleted, no access): reported as AWS does, warned once per change."""
+        if self._ctx.status.note_problem(f"PROBLEM: cannot poll {self._poller.queue_arn}: {exc}"):
+            log.warning("polling %s for mapping %s failed: %s", self._poller.queue_arn, self._ctx.status.uuid, exc)
 
     def _gather(self, limit: int, window_s: float) -> list[dict[str, Any]]:
         batch = self._poller.receive(limit)

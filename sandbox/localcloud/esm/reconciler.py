@@ -3,7 +3,9 @@
 Every RECONCILE_S (and at once after a CreateEventSourceMapping) the controller diffs moto's
 mappings against its runners: it starts pollers for enabled mappings, stops those of disabled or
 deleted ones, and starts pollers for shards that appeared since (resharding). It also answers the
-State/LastProcessingResult that moto reports.
+State/LastProcessingResult that moto reports. A mapping whose pollers cannot start (its source
+does not exist, or was deleted) reports ``LastProcessingResult: PROBLEM: <why>`` and is retried
+every pass; the stack's log warns once per change of problem, not once per pass.
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html
 """
 
@@ -14,7 +16,7 @@ import threading
 import time
 from typing import Any, Callable
 
-from sandbox.localcloud.esm import factory, moto_hooks
+from sandbox.localcloud.esm import factory, hooks
 from sandbox.localcloud.esm.factory import Runner, Shared
 from sandbox.localcloud.esm.model import MappingState, MappingStatus, ProcessingResult
 
@@ -26,7 +28,7 @@ JOIN_S = 5.0
 
 
 class MappingController:
-    def __init__(self, shared: Shared, mappings: Callable[[], list[Any]] = moto_hooks.all_mappings) -> None:
+    def __init__(self, shared: Shared, mappings: Callable[[], list[Any]] = hooks.all_mappings) -> None:
         self._shared = shared
         self._mappings = mappings
         self._lock = threading.RLock()
@@ -44,11 +46,23 @@ class MappingController:
     def start(self) -> None:
         self._thread.start()
 
-    def shutdown(self) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(JOIN_S)
+        self._stop_runners()
+
+    def reset(self) -> None:
+        """moto's mappings are gone (moto's reset): stop every poller and forget checkpoints and counters."""
+        self._stop_runners()
+        with self._lock:
+            self._statuses.clear()
+            self._esms.clear()
+            self._started.clear()
+            self._created_at.clear()
+
+    def _stop_runners(self) -> None:
         with self._lock:
             runners = list(self._runners.values()) + list(self._stopping.values())
             self._runners.clear()
@@ -103,8 +117,14 @@ class MappingController:
                             factory.seed_positions(esm, status)
                         self._runners[uuid] = factory.create_runner(esm, status, self._shared)
                         self._started.add(uuid)
-                except Exception as exc:  # e.g. the stream does not exist yet: try again next pass
-                    log.debug("mapping %s cannot poll yet: %s", uuid, exc)
+                        if status.clear_problem():
+                            log.warning("mapping %s polls %s again", uuid, esm.event_source_arn)
+                except Exception as exc:  # e.g. the stream does not exist (any more): try again next pass
+                    if runner is not None:  # its source is gone: stop polling it, start afresh later
+                        runner.stop()
+                        self._stopping[uuid] = self._runners.pop(uuid)
+                    if status.note_problem(f"PROBLEM: {exc}"):
+                        log.warning("mapping %s cannot poll %s: %s", uuid, esm.event_source_arn, exc)
 
     # -- what moto reports -------------------------------------------------------------------------
     def on_created(self, esm: Any) -> None:
@@ -139,8 +159,8 @@ class MappingController:
             state = MappingState.ENABLED if running else waiting
         else:
             state = MappingState.DISABLING if running or stopping else MappingState.DISABLED
-        result = status.last_result if status else ProcessingResult.NO_RECORDS
-        return {"State": state.value, "LastProcessingResult": result.value}
+        result = status.last_processing_result if status else ProcessingResult.NO_RECORDS.value
+        return {"State": state.value, "LastProcessingResult": result}
 
     def describe(self) -> list[dict[str, Any]]:
         """One row per mapping, with per-shard pollers (feeds `cadabra esm list`)."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sandbox.localcloud.esm.model import StartingPosition
+from sandbox.localcloud.shared.kinesis_shards import SourceGone, StartingPosition
 
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
 
-
-class SourceGone(Exception):
-    """The stream or table behind a mapping no longer exists."""
+__all__ = ["MAX_PAYLOAD_BYTES", "ShardReader", "SourceGone", "SourceRecord", "StreamSource"]
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from sandbox import aws
+from sandbox.arn import Arn
 from sandbox.settings import Settings
 
 RECEIVE_MAX = 10  # ReceiveMessage's own limit per call
@@ -21,7 +22,8 @@ RECEIVE_MAX = 10  # ReceiveMessage's own limit per call
 class SqsPoller:
     def __init__(self, settings: Settings, queue_arn: str) -> None:
         self.queue_arn = queue_arn
-        _, _, _, self._region, self._account, self._name = queue_arn.split(":", 5)
+        arn = Arn.parse(queue_arn)
+        self._region, self._account, self._name = arn.region, arn.account, arn.resource
         self._client = aws.client("sqs", settings)
         self._url: str | None = None
 

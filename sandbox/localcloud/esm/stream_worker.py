@@ -21,16 +21,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
-from sandbox.localcloud.esm import destinations
-from sandbox.localcloud.esm.backoff import (
-    ERROR_CAP,
-    ERROR_FIRST,
-    IDLE_CAP,
-    IDLE_FIRST,
-    RETRY_CAP,
-    RETRY_FIRST,
-    Backoff,
-)
+from sandbox.backoff import Backoff
+from sandbox.localcloud.esm.failure_record import failure_record
 from sandbox.localcloud.esm.model import (
     FailureCondition,
     MappingConfig,
@@ -41,12 +33,16 @@ from sandbox.localcloud.esm.model import (
 )
 from sandbox.localcloud.esm.records import MAX_PAYLOAD_BYTES, ShardReader, SourceGone, SourceRecord
 from sandbox.localcloud.esm.sender import Outcome, Sender
-from sandbox.settings import Settings
+from sandbox.localcloud.shared import poll_loop
+from sandbox.localcloud.shared.destinations import DestinationSender
+from sandbox.localcloud.shared.poll_loop import Poll
 
 log = logging.getLogger(__name__)
 
 EVENT_OVERHEAD_BYTES = 400  # JSON around each record's data in the event
 WINDOW_POLL_S = 0.02
+RETRY_FIRST, RETRY_CAP = 0.05, 1.0  # the function failed: retry the batch (AWS backs off exponentially too)
+ON_FAILURE_SERVICES = ("sqs", "sns")
 
 
 @dataclass
@@ -56,7 +52,7 @@ class WorkerContext:
     config: Callable[[], MappingConfig]  # re-read before each batch so updates apply at once
     status: MappingStatus
     sender: Sender
-    settings: Settings
+    destinations: DestinationSender
     identity: Callable[[str], str]  # function ARN -> the role ARN the event names
     batch_info_key: str
     stream_arn: str
@@ -78,28 +74,23 @@ class ShardWorker:
 
     # -- the loop ------------------------------------------------------------------------------
     def _run(self) -> None:
-        stop = self._ctx.stop
-        idle, errors = Backoff(IDLE_FIRST, IDLE_CAP), Backoff(ERROR_FIRST, ERROR_CAP)
-        while not stop.is_set():
-            try:
-                config = self._ctx.config()
-                batch = self._gather(config)
-            except SourceGone:
-                log.info("source of mapping %s is gone; %s stops", self._ctx.status.uuid, self._reader.shard_id)
-                return
-            except Exception:
-                log.exception("reading shard %s failed", self._reader.shard_id)
-                stop.wait(errors.next())
-                continue
-            errors.reset()
-            if not batch:
-                stop.wait(idle.next())
-                continue
-            self._deliver(config, batch)
-            if len(batch) < config.batch_size:
-                stop.wait(idle.next())  # caught up: let the next batch fill instead of invoking per trickle
-            else:
-                idle.reset()
+        poll_loop.run(self._step, self._ctx.stop, on_error=self._read_failed, on_gone=self._gone)
+
+    def _step(self) -> Poll:
+        config = self._ctx.config()
+        batch = self._gather(config)
+        if not batch:
+            return Poll.EMPTY
+        self._deliver(config, batch)
+        # caught up: let the next batch fill instead of invoking per trickle
+        return Poll.FULL if len(batch) >= config.batch_size else Poll.CAUGHT_UP
+
+    def _read_failed(self, exc: Exception) -> None:
+        log.error("reading shard %s of mapping %s failed", self._reader.shard_id, self._ctx.status.uuid, exc_info=exc)
+
+    def _gone(self, exc: SourceGone) -> None:
+        if self._ctx.status.note_problem(f"PROBLEM: {exc}"):
+            log.warning("mapping %s: %s; its poller of %s stops", self._ctx.status.uuid, exc, self._reader.shard_id)
 
     def _checkpoint_position(self, config: MappingConfig) -> int:
         checkpoints = self._ctx.status.checkpoints
@@ -193,7 +184,7 @@ class ShardWorker:
     ) -> None:
         """Give up on `records`: tell the OnFailure destination, then checkpoint past them."""
         if config.on_failure_arn:
-            document = destinations.failure_record(
+            document = failure_record(
                 function_arn=config.function_arn,
                 condition=condition,
                 invoke_count=invokes,
@@ -204,7 +195,7 @@ class ShardWorker:
                 records=records,
             )
             try:
-                destinations.send(self._ctx.settings, config.on_failure_arn, document)
+                self._ctx.destinations.send(config.on_failure_arn, document, services=ON_FAILURE_SERVICES)
             except Exception:
                 log.exception("sending mapping %s's failure record to %s failed", config.uuid, config.on_failure_arn)
         else:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Protocol
 
+from sandbox.backoff import Backoff
 from sandbox.localcloud.firehose import destinations, transform
 from sandbox.localcloud.firehose.destinations import DeliveryContext, Destination, ErrorBatch
 from sandbox.localcloud.firehose.destinations.base import StreamIdentity
@@ -32,7 +33,7 @@ from sandbox.settings import Settings
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.2
-MAX_BACKOFF_SECONDS = 30.0
+RETRY_BACKOFF = Backoff(first=0.5, cap=30.0)  # between delivery attempts of one batch
 
 
 def utc_now() -> datetime:
@@ -176,6 +177,12 @@ class FirehoseEngine:
             self._thread.join(timeout=60)
             self._thread = None
         self.tick(force=True, final=True)
+
+    def reset(self) -> None:
+        """Drop every buffer and counter (moto's reset: the delivery streams and buckets are gone)."""
+        with self._flush_lock, self._lock:
+            self._states.clear()
+            self._retired.clear()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -359,7 +366,7 @@ class FirehoseEngine:
             self._write_errors(state, batch, ctx, now, final=final)
         if outcome.retry:
             pending.records = outcome.retry
-            pending.next_attempt = now + min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** (pending.attempts - 1))
+            pending.next_attempt = now + RETRY_BACKOFF.delay(pending.attempts)
             state.pending.append(pending)
 
     def _write_errors(self, state: StreamState, batch: ErrorBatch, ctx: DeliveryContext, now: float, *, final: bool) -> None:

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from sandbox.arn import bucket_name
+from sandbox.localcloud import moto_seam as seam
+
+__all__ = ["MotoS3Store", "ObjectStore", "bucket_name"]
+
 
 class ObjectStore(Protocol):
     def put(self, bucket: str, key: str, body: bytes) -> None: ...
-
-
-def bucket_name(bucket_arn: str) -> str:
-    """`arn:aws:s3:::name` -> `name` (a bare name passes through)."""
-    return bucket_arn.split(":::", 1)[-1] if ":::" in bucket_arn else bucket_arn.rsplit(":", 1)[-1]
 
 
 class MotoS3Store:
@@ -29,6 +29,4 @@ class MotoS3Store:
         self.partition = partition
 
     def put(self, bucket: str, key: str, body: bytes) -> None:
-        from moto.s3.models import s3_backends
-
-        s3_backends[self.account_id][self.partition].put_object(bucket, key, body)
+        seam.backend("s3", self.account_id, self.partition).put_object(bucket, key, body)

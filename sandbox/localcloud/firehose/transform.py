@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 
+from sandbox.arn import Arn, ArnError
 from sandbox.localcloud.firehose.destinations.base import ErrorBatch
 from sandbox.localcloud.firehose.prefixes import ErrorOutputType
 from sandbox.localcloud.firehose.records import MIB, BufferingHints, Record, epoch_millis, error_document
@@ -73,10 +74,12 @@ class TransformResult:
 
 
 def _split_arn(arn: str) -> tuple[str, str | None]:
-    parts = arn.split(":")
-    if len(parts) == 8:
-        return ":".join(parts[:7]), parts[7]
-    return arn, None
+    """A function ARN and its qualifier (None when unqualified or not an ARN)."""
+    try:
+        parsed = Arn.parse(arn)
+    except ArnError:
+        return arn, None
+    return str(parsed.unqualified()), parsed.qualifier
 
 
 def build_event(records: list[Record], *, stream_arn: str, region: str, source_arn: str | None) -> dict[str, Any]:

@@ -1,0 +1,11 @@
+"""Lambda: Python handlers run in warm worker processes (the package is not named `lambda`, a keyword).
+
+- extension.py: the entry LocalCloud installs (name ``lambda``), the runtime's invoker;
+- hooks.py: its hook into moto, ``LambdaFunction.invoke``;
+- executor.py: Invoke semantics (RequestResponse, Event, DryRun), the run of one invocation;
+- pool.py: warm workers per function version, reuse, idle reaping;
+- process.py: one worker process and its pipes; lambda_worker.py: the script it runs (stdlib only;
+  the name shows in process lists);
+- logs.py: START/END/REPORT lines to CloudWatch Logs; async_queue.py: Event invocations, retries,
+  destinations; config.py: the function configuration and outcome the others share.
+"""

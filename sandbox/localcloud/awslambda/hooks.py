@@ -1,0 +1,82 @@
+"""The Lambda extension's hook into moto: ``LambdaFunction.invoke`` runs the handler.
+
+Every path that runs a function in moto ends in ``LambdaFunction.invoke``: the Invoke API
+(``LambdaBackend.invoke``), SQS/DynamoDB/Kinesis/CloudWatch Logs triggers, S3 notifications. The
+replacement reads the Invoke API's headers and qualifier and hands the call to the executor.
+https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from typing import Any
+
+from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.awslambda.config import FunctionConfig, unqualified_arn
+from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
+
+INVOKE = seam.target(
+    "moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"
+)
+TARGETS = (INVOKE,)
+
+
+def install(patches: seam.Patches, executor: Executor) -> None:
+    """Route moto's invocations to `executor`."""
+
+    def make(_original: Any) -> Any:
+        def invoke(fn: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
+            return invoke_from_moto(executor, fn, body, request_headers, response_headers)
+
+        return invoke
+
+    patches.replace(INVOKE, make)
+
+
+def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: Any, response_headers: dict[str, Any]) -> bytes:
+    """One Invoke API call moto routed to ``LambdaFunction.invoke``: run it and set the answer's headers."""
+    raw_kind = _header(request_headers, "X-Amz-Invocation-Type") or "RequestResponse"
+    try:
+        kind = InvocationType(raw_kind)
+    except ValueError:
+        choices = ", ".join(t.value for t in InvocationType)
+        raise seam.LambdaClientError("InvalidParameterValueException", f"InvocationType {raw_kind!r}: use one of {choices}") from None
+    qualifier = _requested_qualifier()
+    if qualifier:
+        fn = executor.function_version(fn, qualifier)
+    config = FunctionConfig.of(fn)
+    response_headers["x-amz-executed-version"] = config.version
+    if kind is InvocationType.DRY_RUN:
+        return b""
+    payload = normalise_payload(body)
+    request_id = str(uuid.uuid4())
+    invoked_arn = (unqualified_arn(config) + f":{qualifier}") if qualifier else config.function_arn
+    if kind is InvocationType.EVENT:
+        executor.enqueue(fn, payload, invoked_arn, request_id)
+        return b""
+    result, tail = executor.run(fn, config, payload, invoked_arn, request_id)
+    if result.error:
+        response_headers["x-amz-function-error"] = "Unhandled"
+    if (_header(request_headers, "X-Amz-Log-Type") or "").lower() == "tail":
+        response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
+    return result.payload
+
+
+def _header(headers: Any, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):
+        lowered = name.lower()
+        value = next((v for k, v in headers.items() if k.lower() == lowered), None)
+    return value
+
+
+def _requested_qualifier() -> str | None:
+    """The Invoke API's ``Qualifier`` query parameter, if any.
+
+    moto 5.2.5's ``LambdaResponse.invoke`` reads ``qualifier`` while boto3 sends ``Qualifier``, so
+    it always runs $LATEST; the hook reads the parameter from the HTTP request moto serves.
+    """
+    return seam.request_parameter("Qualifier")

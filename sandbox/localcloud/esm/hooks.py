@@ -1,0 +1,72 @@
+"""The event source mapping extension's hooks into moto: mappings go to the pollers, not to moto.
+
+1. ``LambdaBackend.create_event_source_mapping`` is wrapped: after moto stores the mapping, every
+   Kinesis stream, SQS queue and DynamoDB table loses its ``lambda_event_source_mappings`` entries,
+   which is what moto's producers (Stream.put_record, Queue.add_message, StreamShard.add) loop over
+   to invoke functions synchronously, one record at a time, inside the producer's own call. The
+   wrapper then tells the controller, which fixes the starting positions and wakes the reconciler.
+2. ``EventSourceMapping.get_configuration`` is wrapped: State and LastProcessingResult come from
+   the controller, so Get/List/Update/CreateEventSourceMapping report what the pollers are doing.
+
+moto's mapping store (``LambdaBackend._event_source_mappings``) stays the single source of truth
+for what mappings exist and how they are configured (``all_mappings``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from sandbox.localcloud import moto_seam as seam
+
+CREATE = seam.target("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)")
+CONFIGURATION = seam.target("moto.awslambda.models:EventSourceMapping", "get_configuration", "(self)")
+TARGETS = (CREATE, CONFIGURATION)
+
+
+class Controller(Protocol):
+    def on_created(self, esm: Any) -> None: ...
+
+    def overlay(self, esm: Any) -> dict[str, Any]: ...
+
+
+def install(patches: seam.Patches, controller: Controller) -> None:
+    """Route moto's mappings to `controller`."""
+
+    def make_create(create: Any) -> Any:
+        def create_event_source_mapping(backend: Any, spec: dict[str, Any]) -> Any:
+            esm = create(backend, spec)
+            detach_synchronous_delivery()
+            controller.on_created(esm)
+            return esm
+
+        return create_event_source_mapping
+
+    def make_configuration(configuration: Any) -> Any:
+        def get_configuration(esm: Any) -> dict[str, Any]:
+            config = configuration(esm)
+            config.update(controller.overlay(esm))
+            return config
+
+        return get_configuration
+
+    patches.replace(CREATE, make_create)
+    patches.replace(CONFIGURATION, make_configuration)
+    detach_synchronous_delivery()
+
+
+def all_mappings() -> list[Any]:
+    """Every mapping in moto's store, across accounts and regions (both Lambda backends)."""
+    return [
+        esm
+        for service in ("lambda", "lambda-simple")
+        for _, _, backend in seam.backends(service)
+        for esm in list(backend._event_source_mappings.values())
+    ]
+
+
+def detach_synchronous_delivery() -> None:
+    """Empty moto's per-source trigger tables so producers never invoke functions themselves."""
+    for service, collection in (("kinesis", "streams"), ("sqs", "queues"), ("dynamodb", "tables")):
+        for _, _, backend in seam.backends(service):
+            for source in list(getattr(backend, collection).values()):
+                source.lambda_event_source_mappings.clear()

@@ -1,0 +1,15 @@
+"""The extensions LocalCloud installs, in install order: registered by import, not by name.
+
+The Lambda extension comes first: it makes ``runtime.invoke`` run real handlers for the others.
+A new extension (one package under sandbox/localcloud/ with an ``extension.py``) is one import and
+one entry here; tests/localcloud/test_registry.py installs every entry and checks its hooks.
+"""
+
+from __future__ import annotations
+
+from sandbox.localcloud.awslambda.extension import LambdaExtension
+from sandbox.localcloud.esm.extension import EventSourceMappings
+from sandbox.localcloud.firehose.extension import FirehoseDelivery
+from sandbox.localcloud.sns.extension import SnsExtension
+
+EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery)

@@ -1,0 +1,59 @@
+"""Send an invocation record to a destination: OnFailure of stream mappings, OnSuccess/OnFailure of
+asynchronous invocations.
+
+https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html and
+https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html: the destination
+is an SQS queue (possibly another account's: the queue is looked up in its owner's account), an
+SNS topic or a Lambda function (invoked asynchronously). Queues and topics are reached through
+boto3 at the stack's endpoint, so queue policies and SNS subscriptions apply as for any other
+publisher. Picked from a table by the ARN's service.
+
+Known gaps: no S3 or EventBridge destinations.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from sandbox import aws
+from sandbox.arn import Arn, parse_as
+from sandbox.settings import Settings
+
+Invoke = Callable[..., Any]  # the runtime's invoke(function, payload, invocation_type=...)
+
+
+class UnsupportedDestination(ValueError):
+    """The destination ARN names a service localcloud does not deliver to here."""
+
+
+class DestinationSender:
+    """Delivers JSON documents to destination ARNs."""
+
+    def __init__(self, settings: Settings, invoke: Invoke) -> None:
+        self.settings = settings
+        self._invoke = invoke
+        self._senders: dict[str, Callable[[Arn, str], None]] = {
+            "sqs": self._to_sqs,
+            "sns": self._to_sns,
+            "lambda": self._to_lambda,
+        }
+
+    def send(self, destination_arn: str, document: dict[str, Any], *, services: tuple[str, ...] = ("sqs", "sns", "lambda")) -> None:
+        """Deliver `document` to `destination_arn`, one of `services` (raises UnsupportedDestination)."""
+        arn = next((a for s in services if (a := parse_as(destination_arn, s)) is not None), None)
+        if arn is None:
+            kinds = ", ".join(s.upper() if s != "lambda" else "Lambda" for s in services)
+            raise UnsupportedDestination(f"destination {destination_arn!r} is not supported by localcloud: use {kinds}")
+        self._senders[arn.service](arn, json.dumps(document))
+
+    def _to_sqs(self, arn: Arn, body: str) -> None:
+        client = aws.client("sqs", self.settings)
+        url = client.get_queue_url(QueueName=arn.resource, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
+        client.send_message(QueueUrl=url, MessageBody=body)
+
+    def _to_sns(self, arn: Arn, body: str) -> None:
+        aws.client("sns", self.settings).publish(TopicArn=str(arn), Message=body)
+
+    def _to_lambda(self, arn: Arn, body: str) -> None:
+        self._invoke(str(arn), body.encode(), invocation_type="Event")
