@@ -54,10 +54,16 @@ test: setup ## Run the whole test suite (starts and stops its own embedded stack
 test-fast: setup ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: setup ## Run every benchmark (full sizes, incl. the 10-min soak), print one table, rewrite docs/BENCHMARKS.md
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(VENV)/bin/pip install --progress-bar off -e ".[docker,test,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: setup $(BENCH_STAMP) ## Run every benchmark (full sizes, incl. the 10-min soak; installs the `bench` extra), print one table, rewrite docs/BENCHMARKS.md
 	$(PY) -m tests.bench.run $(BENCH)
 
-bench-quick: setup ## The benchmarks' quick mode (minutes); BENCH="name ..." picks some
+bench-quick: setup $(BENCH_STAMP) ## The benchmarks' quick mode (minutes); BENCH="name ..." picks some
 	$(PY) -m tests.bench.run --quick $(BENCH)
 
 clean: ## Stop the stack and delete .sandbox/ (data, logs) and caches; keeps .venv

@@ -24,7 +24,7 @@ import hashlib
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -141,15 +141,27 @@ def seed(
     file: Path | str | None = None,
     full: bool = False,
     buffer_seconds: float = layout.BUFFER_SECONDS,
+    rate: float | None = None,
+    start: datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> SeedSummary:
-    """Fill s3://<datalake>/orders/ from an order file, each line arriving at its InvoiceDate.
+    """Fill s3://<datalake>/orders/ from an order file; what `cadabra lake seed` runs.
 
-    `full` uses the full Online Retail file; default the shipped sample. What `cadabra lake seed` runs.
+    Each line arrives at its InvoiceDate (a lake spanning the data's year, in many small objects as a
+    live Firehose would cut them), or, with `rate`, `rate` lines per second from `start` (default now):
+    the lake a replay at that rate (`cadabra replay orders --rate`) would leave, in seconds instead of
+    minutes. `full` uses the full Online Retail file; default the shipped sample.
     """
     from sandbox import aws
 
     source = FULL_FILE if full else Path(file or SAMPLE_FILE)
-    rows = ((invoice_time(record), record) for record in read_orders(source))
+    if rate is not None and rate <= 0:
+        raise ValueError(f"rate must be positive, got {rate}")
+    origin = start or datetime.now(timezone.utc)
+    records = read_orders(source)
+    if rate is None:
+        rows: Iterable[tuple[datetime, Record]] = ((invoice_time(record), record) for record in records)
+    else:
+        rows = ((origin + timedelta(seconds=n / rate), record) for n, record in enumerate(records))
     return write_lake(aws.client("s3", settings), settings.names.datalake_bucket, rows,
                       stream=settings.names.purchase_firehose, buffer_seconds=buffer_seconds, progress=progress)

@@ -40,3 +40,13 @@ def _make(service: str, settings: Settings, **kwargs: Any) -> Any:
 def arn(settings: Settings, service: str, resource: str) -> str:
     """An ARN in the stack's account and region, e.g. arn(s, 'kinesis', 'stream/CadabraOrders')."""
     return build(service, settings.region, settings.account_id, resource)
+
+
+def resource(service: str, settings: Settings | None = None) -> Any:
+    """A boto3 resource (e.g. DynamoDB's Table with its batch_writer) on the stack's endpoint."""
+    settings = settings or get_settings()
+    options: dict[str, Any] = {"region_name": settings.region, "config": _CONFIG}
+    if settings.aws_endpoint:
+        options["endpoint_url"] = settings.aws_endpoint
+    options.update(settings.aws_credentials)
+    return boto3.session.Session().resource(service, **options)

@@ -54,6 +54,7 @@ WRITE_THREADS = 8  # concurrent BatchWriteItem / SendMessageBatch calls of one i
 NON_PRODUCT_CODES = frozenset(
     {"POST", "DOT", "M", "C2", "D", "S", "BANK CHARGES", "AMAZONFEE", "CRUK", "PADS", "B"}
 )
+NON_PRODUCT_PREFIXES = ("GIFT_", "DCGS")  # StockCodes starting so are not products either
 
 TRANSIENT_ERROR_CODES = frozenset(
     {
@@ -102,7 +103,7 @@ class OrderLine:
     @property
     def is_product(self) -> bool:
         code = self.stock_code.upper()
-        return not (code in NON_PRODUCT_CODES or code.startswith(("GIFT_", "DCGS")))
+        return not (code in NON_PRODUCT_CODES or code.startswith(NON_PRODUCT_PREFIXES))
 
     @property
     def line_total(self) -> Decimal:
