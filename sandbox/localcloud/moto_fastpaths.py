@@ -3,8 +3,8 @@
 Hooks into moto (installed through the seam by `LocalCloud.start()` before the server answers,
 undone at stop): pure performance, no behaviour a client can see changes.
 
-1. `moto.kinesis.models.Shard.get_max_sequence_number` (and `get_min_sequence_number`) read the
-   last (first) key of the shard's insertion-ordered record dict instead of copying every key into
+1. `moto.kinesis.models.Shard.get_max_sequence_number` reads the
+   last key of the shard's insertion-ordered record dict instead of copying every key into
    a list. moto calls the former once per PutRecord(s) entry, so a shard holding n records cost
    O(n) per put: a replay of the 541,909-line data set spent minutes in it. Same answer, since
    moto inserts sequence numbers in increasing order
@@ -32,7 +32,6 @@ from typing import Any, Callable
 from sandbox.localcloud import moto_seam as seam
 
 SHARD_MAX = seam.target("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)")
-SHARD_MIN = seam.target("moto.kinesis.models:Shard", "get_min_sequence_number", "(self)")
 SQS_SEND = seam.target(
     "moto.sqs.models:SQSBackend",
     "send_message",
@@ -50,7 +49,7 @@ SQS_COUNTS = tuple(
 BACKEND_FOR_HOST = seam.target(
     "moto.moto_server.werkzeug_app:DomainDispatcherApplication", "get_backend_for_host", "(self, host)"
 )
-TARGETS = (SHARD_MAX, SHARD_MIN, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST)
+TARGETS = (SHARD_MAX, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST)
 
 _sending = threading.local()
 
@@ -59,7 +58,6 @@ def install(patches: seam.Patches) -> None:
     """Install the fast paths into `patches` (undone with them)."""
     patches.replace(BACKEND_FOR_HOST, _memoised)
     patches.replace(SHARD_MAX, lambda _original: _last_sequence_number)
-    patches.replace(SHARD_MIN, lambda _original: _first_sequence_number)
     patches.replace(SQS_SEND, _counting_sends)
     for count in SQS_COUNTS:
         patches.replace(count, lambda original: property(_count_outside_send(original.fget)))
@@ -94,10 +92,6 @@ def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str |
 
 def _last_sequence_number(shard: Any) -> int:
     return next(reversed(shard.records), 0) if shard.records else 0
-
-
-def _first_sequence_number(shard: Any) -> int:
-    return next(iter(shard.records), 0) if shard.records else 0
 
 
 def _count_outside_send(count: Callable[[Any], int]) -> Callable[[Any], int]:

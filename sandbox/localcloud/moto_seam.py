@@ -28,6 +28,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
+from moto.kinesis.models import Record as KinesisRecord
 from moto.firehose.exceptions import (
     ConcurrentModificationException as FirehoseConcurrentModification,
     InvalidArgumentException as FirehoseInvalidArgument,
@@ -46,6 +47,7 @@ __all__ = [
     "FirehoseConcurrentModification",
     "FirehoseInvalidArgument",
     "FirehoseResourceNotFound",
+    "KinesisRecord",
     "LambdaClientError",
     "MOTO_VERSION",
     "Patches",
