@@ -6,7 +6,9 @@
    to invoke functions synchronously, one record at a time, inside the producer's own call. The
    wrapper then tells the controller, which fixes the starting positions and wakes the reconciler.
 2. ``EventSourceMapping.get_configuration`` is wrapped: State and LastProcessingResult come from
-   the controller, so Get/List/Update/CreateEventSourceMapping report what the pollers are doing.
+   the controller, so Get/List/Update/CreateEventSourceMapping report what the pollers are doing,
+   and the whole answer takes AWS's form (`answers.py`: defaults, fields per source kind).
+3. ``LambdaResponse.create_event_source_mapping`` answers 202 (Accepted) as AWS does, not 201.
 
 moto's mapping store (``LambdaBackend._event_source_mappings``) stays the single source of truth
 for what mappings exist and how they are configured (``all_mappings``).
@@ -17,10 +19,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.esm import answers
 
 CREATE = seam.target("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)")
 CONFIGURATION = seam.target("moto.awslambda.models:EventSourceMapping", "get_configuration", "(self)")
-TARGETS = (CREATE, CONFIGURATION)
+CREATE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "create_event_source_mapping", "(self)")
+TARGETS = (CREATE, CONFIGURATION, CREATE_RESPONSE)
 
 
 class Controller(Protocol):
@@ -45,11 +49,19 @@ def install(patches: seam.Patches, controller: Controller) -> None:
         def get_configuration(esm: Any) -> dict[str, Any]:
             config = configuration(esm)
             config.update(controller.overlay(esm))
-            return config
+            return answers.shape(config)
 
         return get_configuration
 
+    def make_create_response(respond: Any) -> Any:
+        def create_event_source_mapping(response: Any) -> Any:
+            _status, _headers, body = respond(response)
+            return 202, {"status": 202}, body
+
+        return create_event_source_mapping
+
     patches.replace(CREATE, make_create)
+    patches.replace(CREATE_RESPONSE, make_create_response)
     patches.replace(CONFIGURATION, make_configuration)
     detach_synchronous_delivery()
 
