@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from botocore.exceptions import ClientError
+
 
 def test_a_stream_mapping_is_accepted_with_aws_defaults(localcloud, fake, aws):
     function = aws.function()
@@ -32,3 +35,41 @@ def test_a_queue_mapping_has_no_stream_fields_and_echoes_what_was_set(localcloud
         assert answer["MaximumBatchingWindowInSeconds"] == 0 and answer["BatchSize"] == 10
         assert not {"LastProcessingResult", "StartingPosition", "MaximumRetryAttempts", "DestinationConfig",
                     "BisectBatchOnFunctionError", "ParallelizationFactor", "Tags"} & set(answer)
+
+
+def test_create_and_update_are_validated_as_aws_does(localcloud, fake, aws):
+    function = aws.function()
+    _, stream_arn = aws.stream()
+    first = aws.mapping(function, stream_arn)
+    with pytest.raises(ClientError) as conflict:
+        aws.mapping(function, stream_arn)
+    error = conflict.value.response
+    assert error["Error"]["Code"] == "ResourceConflictException" and error["ResponseMetadata"]["HTTPStatusCode"] == 409
+    assert first["UUID"] in error["Error"]["Message"] and error["Type"] == "User"
+
+    missing = stream_arn + "-gone"
+    with pytest.raises(ClientError) as gone:
+        aws.mapping(function, missing)
+    assert gone.value.response["Error"] == {"Code": "InvalidParameterValueException", "Message": f"Stream not found: {missing}"}
+
+    _, queue_arn = aws.queue()
+    with pytest.raises(ClientError) as window:
+        aws.mapping(function, queue_arn, BatchSize=50)
+    assert "Maximum batch window in seconds must be greater than 0" in window.value.response["Error"]["Message"]
+    queue_mapping = aws.mapping(function, queue_arn, BatchSize=50, MaximumBatchingWindowInSeconds=1)
+    with pytest.raises(ClientError):
+        aws.lam.update_event_source_mapping(UUID=queue_mapping["UUID"], MaximumBatchingWindowInSeconds=0)
+    with pytest.raises(ClientError) as queue_conflict:
+        aws.mapping(function, queue_arn, BatchSize=5)
+    assert queue_conflict.value.response["Error"]["Message"].startswith("An event source mapping with SQS arn")
+
+
+@pytest.mark.parametrize("pattern", ["null", '"simple string"', '{"eventSource": "aws:sqs"}', '{"eventSource": []}',
+                                     '{"eventName": ["INSERT"=123}'])
+def test_invalid_filter_patterns_are_rejected(localcloud, fake, aws, pattern):
+    function = aws.function()
+    _, queue_arn = aws.queue()
+    with pytest.raises(ClientError) as invalid:
+        aws.mapping(function, queue_arn, FilterCriteria={"Filters": [{"Pattern": pattern}]})
+    assert invalid.value.response["Error"] == {"Code": "InvalidParameterValueException",
+                                               "Message": "Invalid filter pattern definition."}

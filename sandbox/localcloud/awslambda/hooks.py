@@ -4,11 +4,17 @@ Every path that runs a function in moto ends in ``LambdaFunction.invoke``: the I
 (``LambdaBackend.invoke``), SQS/DynamoDB/Kinesis/CloudWatch Logs triggers, S3 notifications. The
 replacement reads the Invoke API's headers and qualifier and hands the call to the executor.
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+
+``LambdaClientError.__init__`` is wrapped so an error's body is the one AWS sends: `Type: User` and
+the message under the member name the API models (`message`, or `Message` for some errors), which
+SDKs expose as the exception's fields.
+https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
@@ -19,7 +25,8 @@ from sandbox.localcloud.awslambda.executor import Executor, InvocationType, norm
 INVOKE = seam.target(
     "moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"
 )
-TARGETS = (INVOKE,)
+ERROR = seam.target("moto.awslambda.exceptions:LambdaClientError", "__init__", "(self, error, message)")
+TARGETS = (INVOKE, ERROR)
 
 
 def install(patches: seam.Patches, executor: Executor) -> None:
@@ -32,6 +39,15 @@ def install(patches: seam.Patches, executor: Executor) -> None:
         return invoke
 
     patches.replace(INVOKE, make)
+    patches.replace(ERROR, _aws_error_body)
+
+
+def _aws_error_body(init: Any) -> Any:
+    def __init__(error: Any, code: str, message: str) -> None:
+        init(error, code, message)
+        error.description = json.dumps({"__type": code, "Type": "User", "message": message, "Message": message})
+
+    return __init__
 
 
 def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: Any, response_headers: dict[str, Any]) -> bytes:

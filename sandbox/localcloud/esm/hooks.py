@@ -8,7 +8,9 @@
 2. ``EventSourceMapping.get_configuration`` is wrapped: State and LastProcessingResult come from
    the controller, so Get/List/Update/CreateEventSourceMapping report what the pollers are doing,
    and the whole answer takes AWS's form (`answers.py`: defaults, fields per source kind).
-3. ``LambdaResponse.create_event_source_mapping`` answers 202 (Accepted) as AWS does, not 201.
+3. ``LambdaBackend.create_event_source_mapping`` and ``update_event_source_mapping`` first check the
+   request as AWS does (`validation.py`: duplicates, SQS batch window, FilterCriteria, missing source).
+4. ``LambdaResponse.create_event_source_mapping`` answers 202 (Accepted) as AWS does, not 201.
 
 moto's mapping store (``LambdaBackend._event_source_mappings``) stays the single source of truth
 for what mappings exist and how they are configured (``all_mappings``).
@@ -19,12 +21,13 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from sandbox.localcloud import moto_seam as seam
-from sandbox.localcloud.esm import answers
+from sandbox.localcloud.esm import answers, validation
 
 CREATE = seam.target("moto.awslambda.models:LambdaBackend", "create_event_source_mapping", "(self, spec)")
 CONFIGURATION = seam.target("moto.awslambda.models:EventSourceMapping", "get_configuration", "(self)")
+UPDATE = seam.target("moto.awslambda.models:LambdaBackend", "update_event_source_mapping", "(self, uuid, spec)")
 CREATE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "create_event_source_mapping", "(self)")
-TARGETS = (CREATE, CONFIGURATION, CREATE_RESPONSE)
+TARGETS = (CREATE, UPDATE, CONFIGURATION, CREATE_RESPONSE)
 
 
 class Controller(Protocol):
@@ -38,12 +41,27 @@ def install(patches: seam.Patches, controller: Controller) -> None:
 
     def make_create(create: Any) -> Any:
         def create_event_source_mapping(backend: Any, spec: dict[str, Any]) -> Any:
-            esm = create(backend, spec)
+            validation.check_create(backend, spec)
+            try:
+                esm = create(backend, spec)
+            except seam.MotoRESTError as exc:
+                if getattr(exc, "error_type", "") == "ResourceNotFoundException" and "EventSourceArn" in exc.message:
+                    raise validation.source_missing(spec["EventSourceArn"]) from None
+                raise
             detach_synchronous_delivery()
             controller.on_created(esm)
             return esm
 
         return create_event_source_mapping
+
+    def make_update(update: Any) -> Any:
+        def update_event_source_mapping(backend: Any, uuid: str, spec: dict[str, Any]) -> Any:
+            esm = backend.get_event_source_mapping(uuid)
+            if esm is not None:
+                validation.check_update(esm, spec)
+            return update(backend, uuid, spec)
+
+        return update_event_source_mapping
 
     def make_configuration(configuration: Any) -> Any:
         def get_configuration(esm: Any) -> dict[str, Any]:
@@ -62,6 +80,7 @@ def install(patches: seam.Patches, controller: Controller) -> None:
 
     patches.replace(CREATE, make_create)
     patches.replace(CREATE_RESPONSE, make_create_response)
+    patches.replace(UPDATE, make_update)
     patches.replace(CONFIGURATION, make_configuration)
     detach_synchronous_delivery()
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from sandbox.backoff import Backoff
+from sandbox.localcloud.esm import filters
 from sandbox.localcloud.esm.failure_record import failure_record
 from sandbox.localcloud.esm.model import (
     FailureCondition,
@@ -81,7 +82,11 @@ class ShardWorker:
         batch = self._gather(config)
         if not batch:
             return Poll.EMPTY
-        self._deliver(config, batch)
+        kept = [r for r in batch if filters.matches(config.filters, r.event)]
+        if kept:
+            self._deliver(config, kept)
+        if kept[-1:] != batch[-1:] and not self._ctx.stop.is_set():
+            self._checkpoint(batch[-1])  # records no filter matched are skipped, as AWS does
         # caught up: let the next batch fill instead of invoking per trickle
         return Poll.FULL if len(batch) >= config.batch_size else Poll.CAUGHT_UP
 
