@@ -53,3 +53,24 @@ def test_dynamodb_stream_records_are_matched_as_delivered(localcloud, fake, aws)
     wait_until(lambda: len(fake.records_of(function)) == 2, timeout=10, message="the two inserts")
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in fake.records_of(function)] == ["a", "b"]
     assert all(r["eventName"] == "INSERT" for r in fake.records_of(function))
+
+
+def test_dynamodb_stream_records_with_binary_attributes_arrive_base64_encoded(localcloud, fake, aws):
+    function = aws.function()
+    fake.behaviours[function] = ok
+    ddb = client("dynamodb", localcloud.settings)
+    table = aws.name("table")
+    stream_arn = ddb.create_table(
+        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "B"}], BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    aws.mapping(function, stream_arn)
+    ddb.put_item(TableName=table, Item={"id": {"B": b"\x00\xffkey"}, "blobs": {"BS": [b"a", b"\x01"]},
+                                        "nested": {"M": {"raw": {"B": b"z"}}}, "s": {"S": "text"}})
+    ddb.put_item(TableName=table, Item={"id": {"B": b"second"}})
+    wait_until(lambda: len(fake.records_of(function)) == 2, timeout=10, message="both records, the mapping still running")
+    first = fake.records_of(function)[0]["dynamodb"]
+    assert first["Keys"] == {"id": {"B": "AP9rZXk="}}
+    assert first["NewImage"]["blobs"] == {"BS": ["YQ==", "AQ=="]}
+    assert first["NewImage"]["nested"] == {"M": {"raw": {"B": "eg=="}}} and first["NewImage"]["s"] == {"S": "text"}
