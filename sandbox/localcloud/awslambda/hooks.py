@@ -5,6 +5,9 @@ Every path that runs a function in moto ends in ``LambdaFunction.invoke``: the I
 replacement reads the Invoke API's headers and qualifier and hands the call to the executor.
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
 
+``LambdaFunction.get_configuration`` answers in AWS's form (answers.py); ``__init__``,
+``update_configuration`` and ``update_function_code`` keep the fields moto drops and a RevisionId.
+
 ``LambdaClientError.__init__`` is wrapped so an error's body is the one AWS sends: `Type: User` and
 the message under the member name the API models (`message`, or `Message` for some errors), which
 SDKs expose as the exception's fields.
@@ -19,6 +22,7 @@ import uuid
 from typing import Any
 
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.awslambda import answers
 from sandbox.localcloud.awslambda.config import FunctionConfig, unqualified_arn
 from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
 
@@ -26,7 +30,11 @@ INVOKE = seam.target(
     "moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"
 )
 ERROR = seam.target("moto.awslambda.exceptions:LambdaClientError", "__init__", "(self, error, message)")
-TARGETS = (INVOKE, ERROR)
+CONFIGURATION = seam.target("moto.awslambda.models:LambdaFunction", "get_configuration", "(self, on_create=False)")
+CREATED = seam.target("moto.awslambda.models:LambdaFunction", "__init__", "(self, account_id, spec, region, version=1)")
+RECONFIGURED = seam.target("moto.awslambda.models:LambdaFunction", "update_configuration", "(self, config_updates)")
+RECODED = seam.target("moto.awslambda.models:LambdaFunction", "update_function_code", "(self, updated_spec)")
+TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED)
 
 
 def install(patches: seam.Patches, executor: Executor) -> None:
@@ -40,6 +48,27 @@ def install(patches: seam.Patches, executor: Executor) -> None:
 
     patches.replace(INVOKE, make)
     patches.replace(ERROR, _aws_error_body)
+    patches.replace(CONFIGURATION, _aws_configuration)
+    patches.replace(CREATED, _remembering)
+    patches.replace(RECONFIGURED, _remembering)
+    patches.replace(RECODED, _remembering)
+
+
+def _aws_configuration(configuration: Any) -> Any:
+    def get_configuration(fn: Any, on_create: bool = False) -> dict[str, Any]:
+        return answers.shape(fn, configuration(fn, on_create), on_create)
+
+    return get_configuration
+
+
+def _remembering(change: Any) -> Any:
+    def changed(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        result = change(fn, *args, **kwargs)
+        spec = next((a for a in args if isinstance(a, dict)), None) or kwargs.get("spec") or {}
+        answers.remember(fn, spec)
+        return answers.shape(fn, result, False) if isinstance(result, dict) and "FunctionArn" in result else result
+
+    return changed
 
 
 def _aws_error_body(init: Any) -> Any:

@@ -1,0 +1,52 @@
+"""A function's configuration as the Lambda API answers it (GetFunction, CreateFunction, ...).
+
+moto answers State `Active` from the start, no RevisionId, LoggingConfig or RuntimeVersionConfig,
+`Layers: []` when there are none, and drops DeadLetterConfig and LoggingConfig from the request.
+AWS answers CreateFunction with State `Pending` (StateReasonCode `Creating`) and `Active` once the
+function can run (here: at once), a RevisionId that changes with every update, the log group in
+LoggingConfig, the runtime's version ARN, and echoes DeadLetterConfig; no Layers key without layers.
+https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
+https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+
+Known gaps: the runtime version ARN is a stable digest of the runtime name, not AWS's published one;
+DeadLetterConfig is echoed but failed Event invocations go only to the OnFailure destination.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+ECHOED = ("DeadLetterConfig", "LoggingConfig")  # request fields moto drops, echoed as given
+_EXTRA = "_aws_answer_fields"
+
+
+def remember(fn: Any, spec: dict[str, Any]) -> None:
+    """Keep the request fields moto drops, and give the function a new RevisionId."""
+    extra = vars(fn).setdefault(_EXTRA, {})
+    for field in ECHOED:
+        if field in spec:
+            extra[field] = spec[field]
+    extra["RevisionId"] = str(uuid.uuid4())
+
+
+def shape(fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
+    """moto's configuration of `fn` in AWS's form."""
+    extra = vars(fn).get(_EXTRA, {})
+    if not config.get("Layers"):
+        config.pop("Layers", None)
+    config["RevisionId"] = extra.get("RevisionId") or vars(fn).setdefault(_EXTRA, {}).setdefault(
+        "RevisionId", str(uuid.uuid4()))
+    logging_config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
+    config["LoggingConfig"] = {**logging_config, **(extra.get("LoggingConfig") or {})}
+    dead_letter = extra.get("DeadLetterConfig")
+    if dead_letter and dead_letter.get("TargetArn"):
+        config["DeadLetterConfig"] = dead_letter
+    runtime = config.get("Runtime")
+    if runtime and config.get("PackageType", "Zip") == "Zip":
+        digest = hashlib.sha256(runtime.encode()).hexdigest()
+        config["RuntimeVersionConfig"] = {"RuntimeVersionArn": f"arn:aws:lambda:{fn.region}::runtime:{digest}"}
+    if on_create:
+        config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+    return config
