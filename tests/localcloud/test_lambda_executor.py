@@ -157,6 +157,7 @@ def test_handler_exception_is_an_unhandled_function_error(localcloud):
     assert isinstance(body["stackTrace"], list) and body["stackTrace"]
     assert "handler.py" in body["stackTrace"][-1] and "in handler" in body["stackTrace"][-1]
     assert all("lambda_worker" not in line for line in body["stackTrace"])
+    assert all(line.startswith('  File "/var/task/') for line in body["stackTrace"])  # as AWS shows the task root
 
 
 def test_timeout_kills_the_worker_and_the_next_invoke_gets_a_fresh_one(localcloud):
