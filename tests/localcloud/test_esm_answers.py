@@ -73,3 +73,21 @@ def test_invalid_filter_patterns_are_rejected(localcloud, fake, aws, pattern):
         aws.mapping(function, queue_arn, FilterCriteria={"Filters": [{"Pattern": pattern}]})
     assert invalid.value.response["Error"] == {"Code": "InvalidParameterValueException",
                                                "Message": "Invalid filter pattern definition."}
+
+
+def test_a_failure_record_after_a_partial_batch_response_has_a_null_function_error():
+    import json
+
+    from sandbox.localcloud.esm.failure_record import failure_record
+    from sandbox.localcloud.esm.model import FailureCondition
+    from sandbox.localcloud.esm.records import SourceRecord
+    from sandbox.localcloud.runtime import InvocationResult
+
+    record = SourceRecord(1, "49" + "0" * 54, 1.0, 1, {})
+    succeeded = InvocationResult(200, b'{"batchItemFailures": [{"itemIdentifier": "1"}]}', request_id="r")
+    document = failure_record(function_arn="arn:aws:lambda:us-east-1:000000000000:function:f",
+                              condition=FailureCondition.RETRIES_EXHAUSTED, invoke_count=3, result=succeeded,
+                              batch_info_key="KinesisBatchInfo", shard_id="shardId-000000000000",
+                              stream_arn="arn:aws:kinesis:us-east-1:000000000000:stream/s", records=[record])
+    assert document["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": None}
+    assert '"functionError": null' in json.dumps(document)

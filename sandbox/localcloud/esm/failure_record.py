@@ -37,7 +37,7 @@ def failure_record(
     response = {
         "statusCode": result.status_code if result else 0,
         "executedVersion": result.executed_version if result else "",
-        "functionError": (result.function_error or "") if result else "",
+        "functionError": (result.function_error or None) if result else None,  # null when the function succeeded
     }
     return {
         "requestContext": {
