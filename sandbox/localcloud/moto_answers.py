@@ -11,12 +11,24 @@ only the form of an answer a client sees, never what is stored:
    (`shared/kinesis_shards.py`) step through them by position; `Shard.get_min_sequence_number`
    answers the shard's base as its StartingSequenceNumber, as AWS does for a shard with no record.
 
+2. DynamoDB: moto adds ConsumedCapacity (and ItemCollectionMetrics) to answers whose request did
+   not ask for them; AWS returns them only for ReturnConsumedCapacity TOTAL/INDEXES
+   (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
+   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
+   `Table.describe` adds the table's TableId and leaves out empty index lists, as DescribeTable does
+   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
+3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
+   `Failed` member when nothing failed, as AWS's JSON protocol answers do
+   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).
+
 Known gaps: sequence numbers of consecutive records differ by one (AWS's by larger, irregular steps).
 """
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from typing import Any
 
 from sandbox.localcloud import moto_seam as seam
@@ -25,7 +37,10 @@ SHARD_PUT = seam.target(
     "moto.kinesis.models:Shard", "put_record", "(self, partition_key, data, explicit_hash_key)"
 )
 SHARD_START = seam.target("moto.kinesis.models:Shard", "get_min_sequence_number", "(self)")
-TARGETS = (SHARD_PUT, SHARD_START)
+DYNAMODB_CALL = seam.target("moto.dynamodb.responses:DynamoHandler", "call_action", "(self)")
+TABLE_DESCRIBE = seam.target("moto.dynamodb.models.table:Table", "describe", "(self, base_key='TableDescription')")
+SQS_CALL = seam.target("moto.sqs.responses:SQSResponse", "call_action", "(self)")
+TARGETS = (SHARD_PUT, SHARD_START, DYNAMODB_CALL, TABLE_DESCRIBE, SQS_CALL)
 
 _BASE = "_aws_sequence_base"
 
@@ -34,6 +49,9 @@ def install(patches: seam.Patches) -> None:
     """Install the answer hooks into `patches` (undone with them)."""
     patches.replace(SHARD_PUT, lambda _original: _put_record)
     patches.replace(SHARD_START, lambda _original: sequence_base)
+    patches.replace(DYNAMODB_CALL, _dynamodb_as_asked)
+    patches.replace(TABLE_DESCRIBE, _table_described)
+    patches.replace(SQS_CALL, _sqs_without_empty_failed)
 
 
 def sequence_base(shard: Any) -> int:
@@ -50,3 +68,62 @@ def _put_record(shard: Any, partition_key: str, data: str, explicit_hash_key: st
     number = (next(reversed(records)) if records else sequence_base(shard)) + 1
     records[number] = seam.KinesisRecord(partition_key, data, number, explicit_hash_key)
     return str(number)
+
+
+def _reshaped(body: Any, change: Any) -> Any:
+    """`body` (moto's JSON answer) after `change(dict)`; anything else unchanged."""
+    try:
+        document = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+    if not isinstance(document, dict) or not change(document):
+        return body
+    text = json.dumps(document)
+    return text.encode() if isinstance(body, bytes) else text
+
+
+def _dynamodb_as_asked(call_action: Any) -> Any:
+    def call(handler: Any) -> Any:
+        status, headers, body = call_action(handler)
+        marker = b"Consumed" if isinstance(body, bytes) else "Consumed"
+        if status != 200 or (marker not in body and (b"ItemCollection" if isinstance(body, bytes) else "ItemCollection") not in body):
+            return status, headers, body
+        request = getattr(handler, "body", None) or {}
+
+        def drop(document: dict[str, Any]) -> bool:
+            before = len(document)
+            document.pop("ConsumedCapacityUnits", None)  # no AWS member at all
+            if request.get("ReturnConsumedCapacity") not in ("TOTAL", "INDEXES"):
+                document.pop("ConsumedCapacity", None)
+            if request.get("ReturnItemCollectionMetrics") != "SIZE":
+                document.pop("ItemCollectionMetrics", None)
+            return len(document) != before
+
+        return status, headers, _reshaped(body, drop)
+
+    return call
+
+
+def _table_described(describe: Any) -> Any:
+    def described(table: Any, base_key: str = "TableDescription") -> dict[str, Any]:
+        result = describe(table, base_key)
+        description = result.get(base_key)
+        if isinstance(description, dict):
+            description["TableId"] = vars(table).setdefault("_aws_table_id", str(uuid.uuid4()))
+            for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                if description.get(key) == []:
+                    del description[key]
+        return result
+
+    return described
+
+
+def _sqs_without_empty_failed(call_action: Any) -> Any:
+    def call(response: Any) -> Any:
+        status, headers, body = call_action(response)
+        marker = b'"Failed": []' if isinstance(body, bytes) else '"Failed": []'
+        if status == 200 and marker in body:
+            body = _reshaped(body, lambda document: document.get("Failed") == [] and document.pop("Failed") == [])
+        return status, headers, body
+
+    return call

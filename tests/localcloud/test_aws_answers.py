@@ -60,3 +60,33 @@ def test_lambda_errors_carry_aws_type_and_message(localcloud):
         client("lambda", localcloud.settings).get_function(FunctionName="zz-no-such-fn")
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert missing.value.response["Type"] == "User" and missing.value.response["Message"]
+
+
+def test_dynamodb_answers_only_the_capacity_asked_for_and_a_table_id(localcloud):
+    ddb = client("dynamodb", localcloud.settings)
+    created = ddb.create_table(TableName="zz-answers-table", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST")["TableDescription"]
+    assert created["TableId"] and "GlobalSecondaryIndexes" not in created and "LocalSecondaryIndexes" not in created
+    assert ddb.describe_table(TableName="zz-answers-table")["Table"]["TableId"] == created["TableId"]
+    item = {"id": {"S": "a"}}
+    write = ddb.batch_write_item(RequestItems={"zz-answers-table": [{"PutRequest": {"Item": item}}]})
+    assert "ConsumedCapacity" not in write and "ItemCollectionMetrics" not in write and write["UnprocessedItems"] == {}
+    updated = ddb.update_item(TableName="zz-answers-table", Key=item, UpdateExpression="SET v = :v",
+                              ExpressionAttributeValues={":v": {"N": "1"}})
+    assert "ConsumedCapacity" not in updated
+    transact = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "zz-answers-table", "Item": {"id": {"S": "b"}}}}])
+    assert set(transact) == {"ResponseMetadata"}
+    asked = ddb.put_item(TableName="zz-answers-table", Item=item, ReturnConsumedCapacity="TOTAL")
+    assert asked["ConsumedCapacity"]["TableName"] == "zz-answers-table"
+    got = ddb.batch_get_item(RequestItems={"zz-answers-table": {"Keys": [item]}}, ReturnConsumedCapacity="TOTAL")
+    assert got["ConsumedCapacity"] and got["Responses"]["zz-answers-table"] == [item]  # the put replaced it
+
+
+def test_sqs_batch_answers_have_no_empty_failed(localcloud):
+    sqs = client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-answers-batch")["QueueUrl"]
+    sent = sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": "x"}])
+    assert [s["Id"] for s in sent["Successful"]] == ["1"] and "Failed" not in sent
+    failed = sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": "not-a-handle"}])
+    assert failed["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
