@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from sandbox.aws import client
 from sandbox.localcloud.runtime import InvocationResult
 from sandbox.waiting import WaitTimeout, wait_until
 from tests.localcloud.esm_helpers import FakeLambda, Resources, data_of, ok, unhandled
@@ -358,3 +359,27 @@ def test_shutdown_restores_moto_and_stops_every_poller(isolated_settings):
     assert LambdaBackend.create_event_source_mapping is original_create
     assert EventSourceMapping.get_configuration is original_configuration
     assert not [t.name for t in threading.enumerate() if t.name.startswith("esm-")]
+
+
+def test_on_failure_record_to_s3_carries_the_batch_under_aws_key(localcloud, fake, aws):
+    import json
+
+    function = aws.function()
+    fake.behaviours[function] = _fails_on_bad
+    stream, stream_arn = aws.stream()
+    s3 = client("s3", localcloud.settings)
+    bucket = aws.name("bucket")
+    s3.create_bucket(Bucket=bucket)
+    sequences = aws.put(stream, "bad")
+    created = aws.mapping(function, stream_arn, MaximumRetryAttempts=1,
+                          DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}})
+
+    [entry] = wait_until(lambda: s3.list_objects_v2(Bucket=bucket).get("Contents"), timeout=10,
+                         message="the on-failure object")
+    record = json.loads(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
+    at = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
+    assert entry["Key"].startswith(f"aws/lambda/{created['UUID']}/shardId-000000000000/"
+                                   f"{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-")
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert [r["kinesis"]["sequenceNumber"] for r in record["payload"]["Records"]] == sequences
+    assert record["KinesisBatchInfo"]["startSequenceNumber"] == sequences[0]
