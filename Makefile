@@ -13,6 +13,8 @@ ifneq ($(STACK),)
 export CADABRA_STACK := $(STACK)
 endif
 PYTEST_ARGS ?=
+# Playwright (tests/browser/) drives Debian's Chromium at /usr/bin/chromium: never download a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 .PHONY: help setup up down status deploy destroy demo test test-fast bench clean
 

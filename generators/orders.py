@@ -106,7 +106,9 @@ def partition_key(record: Record) -> str:
 
 
 def encode(record: Record) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """One record as one JSON line ending in a newline, as the Kinesis Agent sends lines: Firehose adds
+    no delimiter, so the lake (pipeline 2) gets newline-delimited JSON; JSON parsers ignore the newline."""
+    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _int_or_text(value: str) -> int | str:

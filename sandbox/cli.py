@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sandbox.settings import Settings, SettingsError, Stack, docker_engine_answers, explicit_stack, get_settings
 from sandbox.stack.errors import StackError
+from sandbox.tables import Column, clock, short_arn, show
 
 app = typer.Typer(help="Cadabra sandbox: the Cadabra.com AWS big-data pipelines on one machine.", no_args_is_help=True)
 lambda_app = typer.Typer(help="Lambda functions running in localcloud.", no_args_is_help=True)
@@ -142,8 +143,15 @@ def down() -> None:
         out.print("nothing was running")
 
 
+STATUS_COLUMNS = [Column("component"), Column("health"), Column("detail", "endpoint / detail", text=True),
+                  Column("version", wide=True, text=True)]
+
+
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="print JSON (keys aws, opensearch, postgres, console, components)")) -> None:
+def status(
+    as_json: bool = typer.Option(False, "--json", help="print JSON (keys aws, opensearch, postgres, console, components)"),
+    wide: bool = typer.Option(False, "--wide", help="every column"),
+) -> None:
     """Health of every component and the endpoints."""
     from sandbox.stack import health
 
@@ -157,13 +165,10 @@ def status(as_json: bool = typer.Option(False, "--json", help="print JSON (keys 
     if as_json:
         print(json.dumps(document, indent=2))
     else:
-        table = Table(title=f"{settings.stack.value} stack")
-        for column in ("component", "health", "endpoint / detail"):
-            table.add_column(column)
-        for name, info in document["components"].items():
-            detail = info.get("url") or info.get("dsn") or info.get("error") or ""
-            table.add_row(name, "[green]healthy[/]" if info.get("healthy") else "[red]down[/]", str(detail))
-        out.print(table)
+        rows = [{"component": name, "health": "[green]healthy[/]" if info.get("healthy") else "[red]down[/]",
+                 "detail": info.get("url") or info.get("dsn") or info.get("error") or "", "version": info.get("version")}
+                for name, info in document["components"].items()]
+        show(out, rows, STATUS_COLUMNS, title=f"{settings.stack.value} stack", wide=wide)
     if not document["healthy"]:
         raise typer.Exit(1)
 
@@ -221,64 +226,79 @@ def _console_json(settings: Settings, path: str) -> Any:
         fail(f"the console at {settings.console_url} does not answer ({exc}): is the stack up? run `make up`")
 
 
-def _print_rows(rows: list[dict[str, Any]], title: str, as_json: bool, columns: list[str] | None = None) -> None:
-    if as_json:
-        print(json.dumps(rows, indent=2, default=str))
-        return
-    if not rows:
-        out.print(f"no {title}")
-        return
-    table = Table(title=title)
-    columns = columns or list(dict.fromkeys(k for row in rows for k in row))
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*(_cell(row.get(c)) for c in columns))
-    out.print(table)
+WIDE = typer.Option(False, "--wide", help="every column (the default fits 80 columns)")
+AS_JSON = typer.Option(False, "--json", help="every field as JSON")
 
-
-def _cell(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, default=str)
-    return "" if value is None else str(value)
+ESM_COLUMNS = [
+    Column("function", format=short_arn), Column("source", format=short_arn), Column("state"),
+    Column("last_result", "last result", text=True), Column("iterator_age_ms", "age ms"),
+    Column("records"), Column("shards", wide=True), Column("failures", wide=True), Column("uuid", wide=True),
+]
+ESM_SHARD_COLUMNS = [
+    Column("function", format=short_arn), Column("source", format=short_arn), Column("state"),
+    Column("last_result", "last result", text=True), Column("shard_id", "shard"),
+    Column("iterator_age_ms", "age ms"), Column("checkpoint"), Column("records"), Column("batches"), Column("failures"),
+    Column("discarded"), Column("batch_size", "batch"), Column("uuid"),
+]
+FIREHOSE_COLUMNS = [
+    Column("name"), Column("destination", text=True), Column("buffered_records", "buffered"),
+    Column("delivered_records", "delivered"), Column("failed_records", "failed"),
+    Column("last_delivery", "last", format=clock), Column("buffered_bytes", "bytes", wide=True), Column("source", wide=True),
+    Column("source_stream", "source stream", wide=True, format=short_arn),
+    Column("transform", wide=True, format=short_arn), Column("dropped_records", "dropped", wide=True),
+    Column("last_error", "last error", wide=True, text=True),
+]
+LAMBDA_COLUMNS = [
+    Column("function"), Column("version", "ver"), Column("invocations", "calls"), Column("errors"),
+    Column("warm_workers", "warm"), Column("cold_starts", "cold"), Column("last_duration_ms", "last ms"),
+    Column("last_error", "last error", wide=True, text=True),
+]
+INBOX_COLUMNS = [
+    Column("time", format=clock), Column("protocol", wide=True), Column("endpoint"),
+    Column("subject", text=True), Column("message", text=True),
+]
 
 
 @esm_app.command("list")
-def esm_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """State, last result and iterator age per shard of every event source mapping."""
+def esm_list(wide: bool = WIDE, as_json: bool = AS_JSON) -> None:
+    """State, last result and iterator age of every event source mapping (`--wide`: one row per shard)."""
     mappings = _console_json(_settings(), "/api/localcloud/esm")
-    if as_json:
-        _print_rows(mappings, "event source mappings", True)
+    if as_json or not wide:
+        rows = mappings if as_json else [_esm_summary(m) for m in mappings]
+        show(out, rows, ESM_COLUMNS, title="event source mappings", as_json=as_json)
         return
-    rows = [
-        {"function": m["function"].rsplit(":", 1)[-1], "source": m["source"].rsplit(":", 1)[-1], "state": m["state"],
-         "last result": m["last_result"], "shard": shard.get("shard_id", ""),
-         "iterator age ms": shard.get("iterator_age_ms"), "checkpoint": shard.get("checkpoint"),
-         "records": shard.get("records"), "failures": shard.get("failures"), "uuid": m["uuid"][:8]}
-        for m in mappings for shard in (m.get("shards") or [{}])
-    ]
-    _print_rows(rows, "event source mappings (one row per shard)", False)
+    rows = [{**m, **shard} for m in mappings for shard in (m.get("shards") or [{}])]
+    show(out, rows, ESM_SHARD_COLUMNS, title="event source mappings (one row per shard)", wide=True)
+
+
+def _esm_summary(mapping: dict[str, Any]) -> dict[str, Any]:
+    """A mapping's shards folded into one row: their count, the oldest iterator age, summed counts."""
+    shards = mapping.get("shards") or []
+    ages = [s["iterator_age_ms"] for s in shards if s.get("iterator_age_ms") is not None]
+    return {**mapping, "shards": len(shards), "iterator_age_ms": max(ages) if ages else None,
+            "records": sum(s.get("records") or 0 for s in shards),
+            "failures": sum(s.get("failures") or 0 for s in shards)}
 
 
 @firehose_app.command("list")
-def firehose_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Buffered bytes, last delivery and failures of every delivery stream."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/firehose"), "delivery streams", as_json,
-                columns=["name", "source", "destination", "buffered_records", "buffered_bytes", "last_delivery",
-                         "delivered_records", "failed_records", "dropped_records", "last_error"])
+def firehose_list(wide: bool = WIDE, as_json: bool = AS_JSON) -> None:
+    """Buffered records, deliveries and failures of every delivery stream."""
+    show(out, _console_json(_settings(), "/api/localcloud/firehose"), FIREHOSE_COLUMNS, title="delivery streams",
+         wide=wide, as_json=as_json)
 
 
 @lambda_app.command("list")
-def lambda_list(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Warm workers, invocations, errors and cold starts of every function that has run."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/lambda"), "functions that have run", as_json)
+def lambda_list(wide: bool = WIDE, as_json: bool = AS_JSON) -> None:
+    """Invocations, errors, warm workers and cold starts of every function that has run."""
+    show(out, _console_json(_settings(), "/api/localcloud/lambda"), LAMBDA_COLUMNS, title="functions that have run",
+         wide=wide, as_json=as_json)
 
 
 @app.command()
-def inbox(as_json: bool = typer.Option(False, "--json")) -> None:
+def inbox(wide: bool = WIDE, as_json: bool = AS_JSON) -> None:
     """Email and SMS messages SNS delivered (recorded, not sent)."""
-    _print_rows(_console_json(_settings(), "/api/localcloud/sns"), "messages in the inbox", as_json,
-                columns=["time", "protocol", "endpoint", "subject", "message"])
+    show(out, _console_json(_settings(), "/api/localcloud/sns"), INBOX_COLUMNS, title="messages in the inbox",
+         wide=wide, as_json=as_json, empty="no messages in the inbox")
 
 
 @lambda_app.command("logs")

@@ -76,6 +76,7 @@ class Names:
     weblogs_function: str = "LogTransform"
     weblogs_index: str = "weblogs"
     purchase_firehose: str = "PurchaseLogs"
+    recommendations_table: str = "CadabraRecommendations"
     alarms_stream: str = "OrderRateAlarms"
     alarms_function: str = "TransactionRateAlarm"
     alarms_topic: str = "CadabraAlarms"

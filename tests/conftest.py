@@ -74,3 +74,8 @@ def stack() -> Iterator[Settings]:
             embedded.down(settings)
         if state_root is not None:
             shutil.rmtree(state_root, ignore_errors=True)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--docs-screenshot", action="store_true",
+                     help="tests/browser: write docs/console.png from the web logs page")

@@ -8,9 +8,9 @@ from typing import Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sandbox.settings import get_settings
+from sandbox.tables import Column, show
 
 
 def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
@@ -51,6 +51,7 @@ def orders(
     limit: int = typer.Option(20, help="order lines per page"),
     next_token: Optional[str] = typer.Option(None, help="continue after a previous page"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    wide: bool = typer.Option(False, "--wide", help="every column (the default fits 80 columns)"),
 ) -> None:
     """A customer's order history from DynamoDB, newest first, with totals."""
     from pipelines.order_history import app as orders_app
@@ -63,18 +64,20 @@ def orders(
     if as_json:
         print(json.dumps(page.as_dict(), indent=2, default=str))
         return
-    print_page(Console(), page)
+    print_page(Console(), page, wide=wide)
 
 
-def print_page(console: Console, page) -> None:  # noqa: ANN001 - an app.OrdersPage
-    totals = page.totals.as_dict()
-    table = Table(title=f"customer {page.customer_id}: {totals}", title_justify="left")
-    for column in ("OrderDate", "InvoiceNo", "StockCode", "Description", "Quantity", "UnitPrice", "Country"):
-        table.add_column(column)
-    for order in page.orders:
-        row = order.as_dict()
-        table.add_row(*(str(row.get(c, "")) for c in ("OrderDate", "InvoiceNo", "StockCode", "Description",
-                                                       "Quantity", "UnitPrice", "Country")))
-    console.print(table)
+ORDER_COLUMNS = [
+    Column("OrderDate", "date"), Column("InvoiceNo", "invoice"), Column("StockCode", "stock"),
+    Column("Description", text=True), Column("Quantity", "qty"), Column("UnitPrice", "price"),
+    Column("LineTotal", "total", wide=True), Column("Country", wide=True), Column("LineNo", "line", wide=True),
+]
+
+
+def print_page(console: Console, page, wide: bool = False) -> None:  # noqa: ANN001 - an app.OrdersPage
+    totals = ", ".join(f"{key} {value}" for key, value in page.totals.as_dict().items())
+    console.print(f"customer {page.customer_id}: {totals}", highlight=False)
+    rows = [order.as_dict() for order in page.orders]
+    show(console, rows, ORDER_COLUMNS, title=f"{len(rows)} order lines, newest first", wide=wide)
     if page.next_token:
         console.print(f"more: --next-token {page.next_token}", highlight=False)

@@ -1,26 +1,33 @@
-"""Pipeline 1 in the console: GET /api/customers/{id}/orders and the /orders search page."""
+"""Pipeline 1 in the console: the customer page (/customers), its JSON API and the overview row."""
 
 from __future__ import annotations
 
-import html
 from typing import Any, Optional
+from urllib.parse import urlencode
 
-from fastapi import FastAPI, Query
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import Query
+from fastapi.responses import JSONResponse, RedirectResponse
 
-from sandbox.console.app import PAGES, page
+from sandbox.aws import arn, client
+from sandbox.console.site import Site, Summary
 from sandbox.settings import Settings
 
 STATUS = {"BadRequest": 400, "NotFound": 404, "Unavailable": 503}
 
 
-def register(app: FastAPI, settings: Settings) -> None:
+def register(site: Site) -> None:
     from pipelines.order_history import app as orders_app
 
-    if ("/orders", "Order history") not in PAGES:
-        PAGES.append(("/orders", "Order history"))
+    settings = site.settings
+    site.page("/customers", "Customers", "order_history/customers.html", order=10)
+    site.overview("Order history (pipeline 1)", summary, link="/customers")
 
-    @app.get("/api/customers/{customer_id}/orders")
+    @site.app.get("/orders", include_in_schema=False)
+    def old_orders_page(customer: Optional[str] = None) -> RedirectResponse:
+        """The page's former address."""
+        return RedirectResponse("/customers" + (f"?{urlencode({'customer': customer})}" if customer else ""))
+
+    @site.api.get("/customers/{customer_id}/orders")
     def customer_orders(
         customer_id: str,
         limit: int = Query(orders_app.DEFAULT_LIMIT, ge=1, le=orders_app.MAX_LIMIT),
@@ -30,57 +37,42 @@ def register(app: FastAPI, settings: Settings) -> None:
         try:
             return orders_app.customer_orders(settings, customer_id, limit=limit, next_token=next_token).as_dict()
         except orders_app.OrdersError as exc:
-            return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=STATUS[type(exc).__name__])
+            return _error(exc)
 
-    @app.get("/orders", response_class=HTMLResponse)
-    def orders_page(customer: Optional[str] = None, next_token: Optional[str] = None) -> HTMLResponse:
-        form = (
-            '<form method="get"><label>CustomerID <input name="customer" value="{}" autofocus></label> '
-            '<button>Show orders</button></form>'
-        ).format(html.escape(customer or ""))
-        body = [form, _dead_letters(settings)]
-        if not customer:
-            try:
-                known = orders_app.known_customers(settings, limit=12)
-            except orders_app.OrdersError as exc:
-                known, body = [], body + [f"<p class='bad'>{html.escape(str(exc))}</p>"]
-            if known:
-                links = " ".join(f'<a href="/orders?customer={c}">{c}</a>' for c in known)
-                body.append(f"<p>Customers with orders: {links}</p>")
-            return page("Order history", "".join(body))
+    @site.api.get("/customers")
+    def customers(limit: int = Query(12, ge=1, le=100)) -> Any:
+        """Some customer ids that have orders (the page's suggestions) and the dead-letter count."""
         try:
-            result = orders_app.customer_orders(settings, customer, limit=50, next_token=next_token)
+            known = orders_app.known_customers(settings, limit=limit)
         except orders_app.OrdersError as exc:
-            body.append(f"<p class='bad'>{html.escape(str(exc))}</p>")
-            return page("Order history", "".join(body))
-        totals = result.totals.as_dict()
-        body.append("<p>" + ", ".join(f"{html.escape(k)}: <b>{html.escape(str(v))}</b>" for k, v in totals.items()) + "</p>")
-        columns = ("OrderDate", "InvoiceNo", "StockCode", "Description", "Quantity", "UnitPrice", "LineTotal", "Country")
-        rows = "".join(
-            "<tr{}>{}</tr>".format(
-                " class='bad'" if o.is_cancellation else "",
-                "".join(f"<td>{html.escape(str(o.as_dict()[c]))}</td>" for c in columns),
-            )
-            for o in result.orders
-        )
-        body.append("<table><tr>" + "".join(f"<th>{c}</th>" for c in columns) + f"</tr>{rows}</table>")
-        if result.next_token:
-            body.append(f'<p><a href="/orders?customer={result.customer_id}&next_token={html.escape(result.next_token)}">older →</a></p>')
-        return page(f"Order history of {result.customer_id}", "".join(body))
+            return _error(exc)
+        return {"customers": known, "dead_letters": dead_letters(settings), "dlq": settings.names.orders_dlq}
 
 
-def _dead_letters(settings: Settings) -> str:
-    """How many rejected order lines wait in the DLQ (with their reasons, see README)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+def _error(exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": type(exc).__name__, "message": str(exc)}, status_code=STATUS[type(exc).__name__])
 
-    from sandbox.aws import client
 
+def dead_letters(settings: Settings) -> int:
+    """Order lines the pipeline could not store (guest checkouts, malformed records) waiting in the DLQ."""
     sqs = client("sqs", settings)
-    try:
-        url = sqs.get_queue_url(QueueName=settings.names.orders_dlq)["QueueUrl"]
-        waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
-    except (ClientError, BotoCoreError) as exc:
-        return f"<p class='bad'>dead-letter queue unavailable: {html.escape(str(exc))}</p>"
-    count = waiting["Attributes"]["ApproximateNumberOfMessages"]
-    return (f"<p>Lines the pipeline could not store (guest checkouts, malformed records) wait in SQS "
-            f"<code>{html.escape(settings.names.orders_dlq)}</code>: <b>{html.escape(count)}</b></p>")
+    url = sqs.get_queue_url(QueueName=settings.names.orders_dlq)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def summary(settings: Settings) -> Summary:
+    """Healthy when the stream and table are ACTIVE and the mapping is Enabled; counts stored lines."""
+    names = settings.names
+    stream = client("kinesis", settings).describe_stream_summary(StreamName=names.orders_stream)
+    stream_status = stream["StreamDescriptionSummary"]["StreamStatus"]
+    table = client("dynamodb", settings).describe_table(TableName=names.orders_table)["Table"]
+    mappings = client("lambda", settings).list_event_source_mappings(
+        FunctionName=names.orders_function, EventSourceArn=arn(settings, "kinesis", f"stream/{names.orders_stream}")
+    )["EventSourceMappings"]
+    mapping = mappings[0] if mappings else {}
+    waiting = dead_letters(settings)
+    healthy = stream_status == "ACTIVE" and table["TableStatus"] == "ACTIVE" and mapping.get("State") == "Enabled"
+    detail = (f"stream {stream_status}, table {table['TableStatus']}, mapping {mapping.get('State', 'missing')} "
+              f"(last result {mapping.get('LastProcessingResult', '–')})")
+    return Summary(healthy, detail, {"order lines stored": table.get("ItemCount", 0), "dead letters": waiting})

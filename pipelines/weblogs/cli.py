@@ -10,9 +10,9 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from sandbox.settings import get_settings
+from sandbox.tables import Column, clock, show
 
 logs_app = typer.Typer(help="Search the web logs indexed in OpenSearch (weblogs-*).", no_args_is_help=True)
 
@@ -51,26 +51,29 @@ def replay_logs(
     Console().print(summary)
 
 
+HIT_COLUMNS = [
+    Column("@timestamp", "time", format=clock), Column("host"), Column("verb"), Column("path", text=True),
+    Column("response", "status"), Column("bytes", wide=True), Column("agent", wide=True, text=True),
+    Column("@timestamp", "timestamp", wide=True), Column("referrer", wide=True, text=True),
+]
+COUNT_COLUMNS = [Column("key", text=True), Column("count")]
+MINUTE_COLUMNS = [Column("minute"), Column("requests"), Column("errors", "5xx")]
+
+
 @logs_app.command("search")
 def search_logs(
     query: str = typer.Argument("*", help="Lucene query string, e.g. 'response:500 AND path:/checkout*'"),
     since: Optional[str] = typer.Option(None, help="only the last 15m, 2h, 1d ... or an ISO time"),
     size: int = typer.Option(20, help="hits to show"),
     as_json: bool = typer.Option(False, "--json"),
+    wide: bool = typer.Option(False, "--wide", help="every column (the default fits 80 columns)"),
 ) -> None:
     """Search the weblogs-* indexes, newest first."""
     from pipelines.weblogs import search
 
     hits = search.search(search.client_for(get_settings()), query, since=since, size=size)
-    if as_json:
-        print(json.dumps(hits, indent=2, default=str))
-        return
-    table = Table(title=f"{len(hits)} hits for {query!r}")
-    for column in ("@timestamp", "host", "verb", "path", "response", "bytes", "agent"):
-        table.add_column(column, overflow="fold")
-    for hit in hits:
-        table.add_row(*(str(hit.get(c, "")) for c in ("@timestamp", "host", "verb", "path", "response", "bytes", "agent")))
-    Console().print(table)
+    show(Console(), hits, HIT_COLUMNS, title=f"{len(hits)} hits for {query!r}", wide=wide, as_json=as_json,
+         empty=f"no hits for {query!r}")
 
 
 @logs_app.command("top")
@@ -91,16 +94,5 @@ def top_logs(
 def print_top(console: Console, summary: dict) -> None:
     console.print(f"requests: {summary['total']}, bytes: {summary['bytes']}")
     for key, title in (("status_codes", "status codes"), ("paths", "top paths"), ("clients", "top client IPs")):
-        table = Table(title=title, title_justify="left")
-        table.add_column("key", overflow="fold")
-        table.add_column("count", justify="right")
-        for row in summary[key]:
-            table.add_row(str(row["key"]), str(row["count"]))
-        console.print(table)
-    busy = [m for m in summary["per_minute"] if m["errors"]]
-    table = Table(title="minutes with 5xx errors", title_justify="left")
-    for column in ("minute", "requests", "errors"):
-        table.add_column(column)
-    for minute in busy:
-        table.add_row(minute["minute"], str(minute["requests"]), str(minute["errors"]))
-    console.print(table)
+        show(console, summary[key], COUNT_COLUMNS, title=title)
+    show(console, [m for m in summary["per_minute"] if m["errors"]], MINUTE_COLUMNS, title="minutes with 5xx errors")

@@ -160,7 +160,8 @@ def top(
 
     Returns {"total", "bytes", "status_codes", "paths", "clients", "per_minute"} where the lists hold
     {"key", "count"} (biggest first) and per_minute holds {"minute" (ISO UTC), "requests", "errors"}
-    with errors = responses >= 500, one entry per `interval` between the first and the last request.
+    with errors = responses >= 500 and statuses = {status code: count}, one entry per `interval`
+    between the first and the last request.
     """
     body = {
         "size": 0,
@@ -173,7 +174,10 @@ def top(
             "clients": {"terms": {"field": "host", "size": size}},
             "per_minute": {
                 "date_histogram": {"field": "@timestamp", "fixed_interval": interval, "min_doc_count": 0},
-                "aggs": {"errors": {"filter": {"range": {"response": {"gte": 500}}}}},
+                "aggs": {
+                    "errors": {"filter": {"range": {"response": {"gte": 500}}}},
+                    "statuses": {"terms": {"field": "response", "size": 50}},
+                },
             },
         },
     }
@@ -188,6 +192,7 @@ def top(
             "minute": datetime.fromtimestamp(b["key"] / 1000, timezone.utc).isoformat().replace("+00:00", "Z"),
             "requests": b["doc_count"],
             "errors": b["errors"]["doc_count"],
+            "statuses": {str(s["key"]): s["doc_count"] for s in (b.get("statuses") or {}).get("buckets", [])},
         }
         for b in (aggs.get("per_minute") or {}).get("buckets", [])
     ]

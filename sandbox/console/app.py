@@ -1,51 +1,36 @@
-"""The console's FastAPI app. Pipelines add routers through `register_page` (see PAGES)."""
+"""The console's FastAPI app: the overview, the AWS resources page, every pipeline's pages (see site.py)."""
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
+from sandbox.console import overview, resources
+from sandbox.console.site import STATIC, Site, template_environment
+from sandbox.pipelines_registry import pipeline_modules
 from sandbox.settings import Settings
-from sandbox.stack import health
-
-TEMPLATES = Path(__file__).parent / "templates"
-
-# (path, title) of the pages pipelines add; the overview links them.
-PAGES: list[tuple[str, str]] = []
-
-
-def render(template: str, **values: str) -> str:
-    """Fill `{{name}}` placeholders of a template file; values must already be escaped."""
-    text = (TEMPLATES / template).read_text()
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", value)
-    return text
-
-
-def page(title: str, body: str) -> HTMLResponse:
-    nav = "".join(f'<a href="{html.escape(p)}">{html.escape(t)}</a>' for p, t in [("/", "Overview"), *PAGES])
-    return HTMLResponse(render("layout.html", title=html.escape(title), nav=nav, body=body))
 
 
 def create_app(settings: Settings, runtime: Any = None) -> FastAPI:
+    """The console for `settings`' stack; `runtime` is localcloud's when it runs in this process."""
     app = FastAPI(title="Cadabra sandbox console", docs_url="/api/docs", openapi_url="/api/openapi.json")
     app.state.settings = settings
     app.state.runtime = runtime
-    api = APIRouter(prefix="/api")
+    consoles = pipeline_modules("console")
+    templates = template_environment(
+        {name: Path(module.__file__).parent / "templates" for name, module in consoles}  # type: ignore[arg-type]
+    )
+    site = Site(app, settings, runtime, templates)
+    app.state.site = site
+    api = site.api
 
     @api.get("/health")
     def api_health() -> dict[str, Any]:
         return {"healthy": True}
-
-    @api.get("/status")
-    def api_status() -> dict[str, Any]:
-        checked = health.components(settings, only=[n for n in health.CHECKS if n != "console"])
-        checked["console"] = {"healthy": True, "url": settings.console_url}
-        return health.describe(settings, checked)
 
     @api.get("/localcloud")
     def api_localcloud() -> JSONResponse:
@@ -60,31 +45,11 @@ def create_app(settings: Settings, runtime: Any = None) -> FastAPI:
             return JSONResponse({"error": f"no localcloud extension {extension!r}"}, status_code=404)
         return JSONResponse(runtime.extensions[extension].describe())
 
-    @app.get("/", response_class=HTMLResponse)
-    def overview() -> HTMLResponse:
-        status = api_status()
-        rows = "".join(
-            "<tr><td>{}</td><td class='{}'>{}</td><td>{}</td></tr>".format(
-                html.escape(name),
-                "ok" if c.get("healthy") else "bad",
-                "healthy" if c.get("healthy") else "down",
-                html.escape(str(c.get("url") or c.get("dsn") or c.get("error") or "")),
-            )
-            for name, c in status["components"].items()
-        )
-        body = render("overview.html", rows=rows, stack=html.escape(status["stack"]),
-                      aws=html.escape(status["aws"]), opensearch=html.escape(status["opensearch"]),
-                      postgres=html.escape(status["postgres"]))
-        return page("Overview", body)
-
+    overview.register(site.for_pipeline(None))
+    resources.register(site.for_pipeline(None))
+    for name, module in consoles:
+        module.register(site.for_pipeline(name))
+    site.for_pipeline(None)
     app.include_router(api)
-    for register in _page_registrars():
-        register(app, settings)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
-
-
-def _page_registrars() -> list[Any]:
-    """Pipelines that have console pages expose `register(app, settings)` in pipelines/<name>/console.py."""
-    from sandbox.pipelines_registry import pipeline_modules
-
-    return [module.register for _, module in pipeline_modules("console")]

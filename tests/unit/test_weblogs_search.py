@@ -134,13 +134,14 @@ def test_top_on_a_known_set(known):
     assert {b["key"] for b in top["paths"]} == {"/product/85123A", "/checkout", "/checkout/payment", "/checkout/confirm", "/product/22423", "/wp-login.php"}
     assert top["clients"][:2] == [{"key": "192.0.2.1", "count": 3}, {"key": "2001:db8::7", "count": 2}]
     assert top["per_minute"] == [
-        {"minute": "2024-05-01T10:00:00Z", "requests": 3, "errors": 1},
-        {"minute": "2024-05-01T10:01:00Z", "requests": 2, "errors": 2},
-        {"minute": "2024-05-01T10:02:00Z", "requests": 0, "errors": 0},
-        {"minute": "2024-05-01T10:03:00Z", "requests": 3, "errors": 0},
+        {"minute": "2024-05-01T10:00:00Z", "requests": 3, "errors": 1, "statuses": {"200": 2, "500": 1}},
+        {"minute": "2024-05-01T10:01:00Z", "requests": 2, "errors": 2, "statuses": {"500": 1, "503": 1}},
+        {"minute": "2024-05-01T10:02:00Z", "requests": 0, "errors": 0, "statuses": {}},
+        {"minute": "2024-05-01T10:03:00Z", "requests": 3, "errors": 0, "statuses": {"200": 2, "404": 1}},
     ]
     later = search.top(known, since=T0 + timedelta(minutes=3))
-    assert later["total"] == 3 and later["per_minute"] == [{"minute": "2024-05-01T10:03:00Z", "requests": 3, "errors": 0}]
+    assert later["total"] == 3 and later["per_minute"] == [
+        {"minute": "2024-05-01T10:03:00Z", "requests": 3, "errors": 0, "statuses": {"200": 2, "404": 1}}]
 
 
 def test_top_agrees_with_the_generated_traffic(client):
