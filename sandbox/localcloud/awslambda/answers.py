@@ -8,8 +8,7 @@ LoggingConfig, the runtime's version ARN, and echoes DeadLetterConfig; no Layers
 https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
 https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
 
-Known gaps: the runtime version ARN is a stable digest of the runtime name, not AWS's published one;
-DeadLetterConfig is echoed but failed Event invocations go only to the OnFailure destination.
+Known gaps: the runtime version ARN is a stable digest of the runtime name, not AWS's published one.
 """
 
 from __future__ import annotations
@@ -29,6 +28,11 @@ def remember(fn: Any, spec: dict[str, Any]) -> None:
         if field in spec:
             extra[field] = spec[field]
     extra["RevisionId"] = str(uuid.uuid4())
+
+
+def dead_letter_target(fn: Any) -> str | None:
+    """The function's DeadLetterConfig TargetArn (an SQS queue or SNS topic), if it has one."""
+    return (vars(fn).get(_EXTRA, {}).get("DeadLetterConfig") or {}).get("TargetArn") or None
 
 
 def shape(fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:

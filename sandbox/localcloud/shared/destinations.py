@@ -57,6 +57,24 @@ class DestinationSender:
             raise UnsupportedDestination(f"destination {destination_arn!r} is not supported by localcloud: use {kinds}")
         self._senders[arn.service](arn, json.dumps(document), key)
 
+    def send_dead_letter(self, target_arn: str, body: str, request_id: str, error_message: str) -> None:
+        """A failed asynchronous event, as-is, to a function's dead-letter queue or topic, with the
+        RequestID, ErrorCode and ErrorMessage attributes AWS adds.
+        https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html#invocation-dlq"""
+        attributes = {
+            "RequestID": {"DataType": "String", "StringValue": request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {"DataType": "String", "StringValue": error_message[:1000] or "Unhandled"},
+        }
+        if (arn := parse_as(target_arn, "sqs")) is not None:
+            client = aws.client("sqs", self.settings)
+            url = client.get_queue_url(QueueName=arn.resource, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
+            client.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
+        elif parse_as(target_arn, "sns") is not None:
+            aws.client("sns", self.settings).publish(TopicArn=target_arn, Message=body, MessageAttributes=attributes)
+        else:
+            raise UnsupportedDestination(f"dead-letter target {target_arn!r} is neither an SQS queue nor an SNS topic")
+
     def _to_sqs(self, arn: Arn, body: str, _key: str | None = None) -> None:
         client = aws.client("sqs", self.settings)
         url = client.get_queue_url(QueueName=arn.resource, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
