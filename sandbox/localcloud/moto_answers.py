@@ -11,6 +11,9 @@ only the form of an answer a client sees, never what is stored:
    (`shared/kinesis_shards.py`) step through them by position; `Shard.get_min_sequence_number`
    answers the shard's base as its StartingSequenceNumber, as AWS does for a shard with no record.
 
+   `KinesisBackend.create_stream` without ShardCount or StreamModeDetails creates an on-demand
+   stream, as AWS does, where moto fails with a 500
+   (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html).
 2. DynamoDB: moto adds ConsumedCapacity (and ItemCollectionMetrics) to answers whose request did
    not ask for them; AWS returns them only for ReturnConsumedCapacity TOTAL/INDEXES
    (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
@@ -37,10 +40,14 @@ SHARD_PUT = seam.target(
     "moto.kinesis.models:Shard", "put_record", "(self, partition_key, data, explicit_hash_key)"
 )
 SHARD_START = seam.target("moto.kinesis.models:Shard", "get_min_sequence_number", "(self)")
+CREATE_STREAM = seam.target(
+    "moto.kinesis.models:KinesisBackend", "create_stream",
+    "(self, stream_name, shard_count, stream_mode=None, retention_period_hours=None)",
+)
 DYNAMODB_CALL = seam.target("moto.dynamodb.responses:DynamoHandler", "call_action", "(self)")
 TABLE_DESCRIBE = seam.target("moto.dynamodb.models.table:Table", "describe", "(self, base_key='TableDescription')")
 SQS_CALL = seam.target("moto.sqs.responses:SQSResponse", "call_action", "(self)")
-TARGETS = (SHARD_PUT, SHARD_START, DYNAMODB_CALL, TABLE_DESCRIBE, SQS_CALL)
+TARGETS = (SHARD_PUT, SHARD_START, CREATE_STREAM, DYNAMODB_CALL, TABLE_DESCRIBE, SQS_CALL)
 
 _BASE = "_aws_sequence_base"
 
@@ -49,6 +56,7 @@ def install(patches: seam.Patches) -> None:
     """Install the answer hooks into `patches` (undone with them)."""
     patches.replace(SHARD_PUT, lambda _original: _put_record)
     patches.replace(SHARD_START, lambda _original: sequence_base)
+    patches.replace(CREATE_STREAM, _on_demand_by_default)
     patches.replace(DYNAMODB_CALL, _dynamodb_as_asked)
     patches.replace(TABLE_DESCRIBE, _table_described)
     patches.replace(SQS_CALL, _sqs_without_empty_failed)
@@ -68,6 +76,16 @@ def _put_record(shard: Any, partition_key: str, data: str, explicit_hash_key: st
     number = (next(reversed(records)) if records else sequence_base(shard)) + 1
     records[number] = seam.KinesisRecord(partition_key, data, number, explicit_hash_key)
     return str(number)
+
+
+def _on_demand_by_default(create_stream: Any) -> Any:
+    def create(backend: Any, stream_name: str, shard_count: Any, stream_mode: Any = None,
+               retention_period_hours: Any = None) -> Any:
+        if shard_count is None and not stream_mode:
+            stream_mode = {"StreamMode": "ON_DEMAND"}
+        return create_stream(backend, stream_name, shard_count, stream_mode, retention_period_hours)
+
+    return create
 
 
 def _reshaped(body: Any, change: Any) -> Any:

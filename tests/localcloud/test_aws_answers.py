@@ -90,3 +90,12 @@ def test_sqs_batch_answers_have_no_empty_failed(localcloud):
     assert [s["Id"] for s in sent["Successful"]] == ["1"] and "Failed" not in sent
     failed = sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": "1", "ReceiptHandle": "not-a-handle"}])
     assert failed["Failed"][0]["Code"] == "ReceiptHandleIsInvalid"
+
+
+def test_kinesis_create_stream_without_shard_count_is_on_demand(localcloud):
+    kinesis = client("kinesis", localcloud.settings)
+    kinesis.create_stream(StreamName="zz-answers-on-demand")
+    summary = kinesis.describe_stream_summary(StreamName="zz-answers-on-demand")["StreamDescriptionSummary"]
+    assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"} and summary["OpenShardCount"] >= 1
+    put = kinesis.put_record(StreamName="zz-answers-on-demand", Data=b"x", PartitionKey="k")
+    assert len(put["SequenceNumber"]) == 56
