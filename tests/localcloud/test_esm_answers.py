@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from sandbox.waiting import wait_until
+
 
 def test_a_stream_mapping_is_accepted_with_aws_defaults(localcloud, fake, aws):
     function = aws.function()
@@ -91,3 +93,14 @@ def test_a_failure_record_after_a_partial_batch_response_has_a_null_function_err
                               stream_arn="arn:aws:kinesis:us-east-1:000000000000:stream/s", records=[record])
     assert document["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": None}
     assert '"functionError": null' in json.dumps(document)
+
+
+def test_an_update_answers_the_transition_and_get_the_state_reached(localcloud, fake, aws):
+    function = aws.function()
+    _, queue_arn = aws.queue()
+    mapping = aws.mapping(function, queue_arn)["UUID"]
+    wait_until(lambda: aws.state(mapping) == "Enabled", timeout=5, message="the mapping enabled")
+    assert aws.lam.update_event_source_mapping(UUID=mapping, BatchSize=5)["State"] == "Updating"
+    assert aws.lam.update_event_source_mapping(UUID=mapping, Enabled=False)["State"] == "Disabling"
+    assert aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)["State"] == "Enabling"
+    assert aws.lam.get_event_source_mapping(UUID=mapping)["State"] in {"Enabling", "Enabled"}

@@ -262,7 +262,8 @@ def test_disable_enable_and_delete_take_effect_at_run_time(localcloud, fake, aws
     with pytest.raises(WaitTimeout):
         wait_until(lambda: len(fake.records_of(function)) > 1, timeout=1, message="no delivery while disabled")
 
-    aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    enabling = aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    assert enabling["State"] == "Enabling"  # the transition, as AWS answers an update
     wait_until(lambda: len(fake.records_of(function)) == 2, timeout=2, message="delivery resumes at the checkpoint")
     assert [data_of(r) for r in fake.records_of(function)] == ["one", "two"]
     assert aws.state(mapping) == "Enabled"
@@ -295,12 +296,14 @@ def test_maximum_record_age_skips_old_records(localcloud, fake, aws):
     )["UUID"]
     wait_until(lambda: time.time() > put_at + 1.2, timeout=3, message="the old records to pass 1 s")
     aws.put(stream, "fresh")
-    aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    enabling = aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    assert enabling["State"] == "Enabling"  # the transition, as AWS answers an update
 
     wait_until(lambda: fake.records_of(function), timeout=3, message="the fresh record")
     [failure] = wait_until(lambda: aws.received(queue_url), timeout=3, message="the record-age failure record")
     assert [data_of(r) for r in fake.records_of(function)] == ["fresh"]
     assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert "responseContext" not in failure  # AWS reports no invocation for records that aged out
     info = failure["KinesisBatchInfo"]
     assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (old[0], old[1], 2)
 

@@ -39,7 +39,7 @@ def failure_record(
         "executedVersion": result.executed_version if result else "",
         "functionError": (result.function_error or None) if result else None,  # null when the function succeeded
     }
-    return {
+    document: dict[str, Any] = {
         "requestContext": {
             "requestId": (result.request_id if result and result.request_id else str(uuid.uuid4())),
             "functionArn": function_arn,
@@ -59,3 +59,6 @@ def failure_record(
             "streamArn": stream_arn,
         },
     }
+    if condition is FailureCondition.RECORD_AGE_EXCEEDED:
+        del document["responseContext"]  # AWS sends none when records aged out (no invocation is reported)
+    return document

@@ -10,7 +10,9 @@
    and the whole answer takes AWS's form (`answers.py`: defaults, fields per source kind).
 3. ``LambdaBackend.create_event_source_mapping`` and ``update_event_source_mapping`` first check the
    request as AWS does (`validation.py`: duplicates, SQS batch window, FilterCriteria, missing source).
-4. ``LambdaResponse.create_event_source_mapping`` answers 202 (Accepted) as AWS does, not 201.
+4. ``LambdaResponse.create_event_source_mapping`` answers 202 (Accepted) as AWS does, not 201;
+   ``LambdaResponse.update_event_source_mapping`` answers the transition AWS reports (`Updating`,
+   `Enabling` or `Disabling`); Get/List report the state reached.
 
 moto's mapping store (``LambdaBackend._event_source_mappings``) stays the single source of truth
 for what mappings exist and how they are configured (``all_mappings``).
@@ -18,6 +20,7 @@ for what mappings exist and how they are configured (``all_mappings``).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Protocol
 
 from sandbox.localcloud import moto_seam as seam
@@ -27,7 +30,8 @@ CREATE = seam.target("moto.awslambda.models:LambdaBackend", "create_event_source
 CONFIGURATION = seam.target("moto.awslambda.models:EventSourceMapping", "get_configuration", "(self)")
 UPDATE = seam.target("moto.awslambda.models:LambdaBackend", "update_event_source_mapping", "(self, uuid, spec)")
 CREATE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "create_event_source_mapping", "(self)")
-TARGETS = (CREATE, UPDATE, CONFIGURATION, CREATE_RESPONSE)
+UPDATE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "update_event_source_mapping", "(self)")
+TARGETS = (CREATE, UPDATE, CONFIGURATION, CREATE_RESPONSE, UPDATE_RESPONSE)
 
 
 class Controller(Protocol):
@@ -78,7 +82,25 @@ def install(patches: seam.Patches, controller: Controller) -> None:
 
         return create_event_source_mapping
 
+    def make_update_response(respond: Any) -> Any:
+        def update_event_source_mapping(response: Any) -> Any:
+            uuid = response.path.rstrip("/").split("/")[-1]
+            before = response.backend.get_event_source_mapping(uuid)
+            was_enabled = bool(before.enabled) if before is not None else None
+            status, headers, body = respond(response)
+            if was_enabled is None or status != 202:
+                return status, headers, body
+            answer = json.loads(body)
+            enabled = bool(before.enabled)
+            answer["State"] = (
+                "Updating" if enabled == was_enabled else "Enabling" if enabled else "Disabling"
+            )
+            return status, headers, json.dumps(answer)
+
+        return update_event_source_mapping
+
     patches.replace(CREATE, make_create)
+    patches.replace(UPDATE_RESPONSE, make_update_response)
     patches.replace(CREATE_RESPONSE, make_create_response)
     patches.replace(UPDATE, make_update)
     patches.replace(CONFIGURATION, make_configuration)
