@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 from sandbox.aws import client
 
 
@@ -64,6 +66,13 @@ def test_lambda_errors_carry_aws_type_and_message(localcloud):
 
 def test_dynamodb_answers_only_the_capacity_asked_for_and_a_table_id(localcloud):
     ddb = client("dynamodb", localcloud.settings)
+    checked: list[bool] = []
+
+    def crc_matches(http_response, **_):  # the checksum SDKs verify must be the body's after reshaping
+        if "x-amz-crc32" in http_response.headers:
+            checked.append(int(http_response.headers["x-amz-crc32"]) == zlib.crc32(http_response.content) & 0xFFFFFFFF)
+
+    ddb.meta.events.register("after-call.dynamodb.*", crc_matches)
     created = ddb.create_table(TableName="zz-answers-table", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
                                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
                                BillingMode="PAY_PER_REQUEST")["TableDescription"]
@@ -81,6 +90,7 @@ def test_dynamodb_answers_only_the_capacity_asked_for_and_a_table_id(localcloud)
     assert asked["ConsumedCapacity"]["TableName"] == "zz-answers-table"
     got = ddb.batch_get_item(RequestItems={"zz-answers-table": {"Keys": [item]}}, ReturnConsumedCapacity="TOTAL")
     assert got["ConsumedCapacity"] and got["Responses"]["zz-answers-table"] == [item]  # the put replaced it
+    assert checked and all(checked)
 
 
 def test_sqs_batch_answers_have_no_empty_failed(localcloud):
