@@ -225,3 +225,14 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
         [subscription] = [s for _, _, b in seam.backends("sns") for s in b.subscriptions.values() if s.topic.arn == topic]
         subscription.private_key().public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(),
                                                        padding.PKCS1v15(), algorithm)  # raises when the signature is wrong
+
+
+def test_errors_carry_type_code_and_message_only(localcloud):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from sandbox.aws import client
+
+    with pytest.raises(ClientError) as missing:
+        client("sns", localcloud.settings).get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:000000000000:zz-none")
+    assert missing.value.response["Error"] == {"Type": "Sender", "Code": "NotFound", "Message": "Topic does not exist"}

@@ -9,6 +9,7 @@ https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any, Callable
 
 from cryptography.hazmat.primitives import hashes
@@ -25,7 +26,9 @@ PUBLISH = seam.target(
 POST_DATA = seam.target(
     "moto.sns.models:Subscription", "get_post_data", "(self, message, message_id, subject, message_attributes=None)"
 )
-TARGETS = (PUBLISH, POST_DATA)
+CALL = seam.target("moto.sns.responses:SNSResponse", "call_action", "(self)")
+TARGETS = (PUBLISH, POST_DATA, CALL)
+DUPLICATE_MESSAGE = re.compile(r"<message>.*?</message>", re.DOTALL)
 SIGNED_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 
 
@@ -43,6 +46,21 @@ def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
 
     patches.replace(PUBLISH, make)
     patches.replace(POST_DATA, _signed_as_the_topic_asks)
+    patches.replace(CALL, _errors_as_aws_words_them)
+
+
+def _errors_as_aws_words_them(call_action: Any) -> Any:
+    """moto's XML error repeats the text in a lowercase <message> member SDKs then expose as an extra
+    field; AWS's ErrorResponse has Type, Code and Message only.
+    https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html"""
+
+    def call(response: Any) -> Any:
+        status, headers, body = call_action(response)
+        if int(status) >= 400 and isinstance(body, str) and "<message>" in body:
+            body = DUPLICATE_MESSAGE.sub("", body)
+        return status, headers, body
+
+    return call
 
 
 def _signed_as_the_topic_asks(get_post_data: Any) -> Any:
