@@ -46,11 +46,14 @@ def test_lambda_function_configuration_in_aws_form(localcloud):
     assert "Layers" not in created and created["RevisionId"]
     assert created["DeadLetterConfig"] == {"TargetArn": "arn:aws:sqs:us-east-1:000000000000:zz-dlq"}
     got = lam.get_function(FunctionName="zz-answers-fn")["Configuration"]
-    assert got["State"] == "Active" and "StateReasonCode" not in got and got["RevisionId"] == created["RevisionId"]
+    assert got["State"] == "Active" and "StateReasonCode" not in got
+    assert got["RevisionId"] != created["RevisionId"]  # becoming Active is a new revision, as on AWS
+    assert lam.get_function(FunctionName="zz-answers-fn")["Configuration"]["RevisionId"] == got["RevisionId"]
     assert got["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/aws/lambda/zz-answers-fn"}
     assert got["RuntimeVersionConfig"]["RuntimeVersionArn"].startswith("arn:aws:lambda:us-east-1::runtime:")
-    updated = lam.update_function_configuration(FunctionName="zz-answers-fn", Timeout=9)
-    assert updated["RevisionId"] != created["RevisionId"] and updated["Timeout"] == 9
+    updated = lam.update_function_configuration(FunctionName="zz-answers-fn", Timeout=9, Environment={"Variables": {}})
+    assert updated["RevisionId"] != got["RevisionId"] and updated["Timeout"] == 9
+    assert updated["Environment"] == {"Variables": {}}  # echoed, as AWS does
     assert lam.get_function_configuration(FunctionName="zz-answers-fn")["RevisionId"] == updated["RevisionId"]
 
 

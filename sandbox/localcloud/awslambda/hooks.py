@@ -65,7 +65,7 @@ def _remembering(change: Any) -> Any:
     def changed(fn: Any, *args: Any, **kwargs: Any) -> Any:
         result = change(fn, *args, **kwargs)
         spec = next((a for a in args if isinstance(a, dict)), None) or kwargs.get("spec") or {}
-        answers.remember(fn, spec)
+        answers.remember(fn, spec, created=result is None)  # __init__ answers None, updates a configuration
         return answers.shape(fn, result, False) if isinstance(result, dict) and "FunctionArn" in result else result
 
     return changed
@@ -91,15 +91,16 @@ def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: An
     if qualifier:
         fn = executor.function_version(fn, qualifier)
     config = FunctionConfig.of(fn)
-    response_headers["x-amz-executed-version"] = config.version
     if kind is InvocationType.DRY_RUN:
+        response_headers["x-amz-executed-version"] = config.version
         return b""
     payload = normalise_payload(body)
     request_id = str(uuid.uuid4())
     invoked_arn = (unqualified_arn(config) + f":{qualifier}") if qualifier else config.function_arn
-    if kind is InvocationType.EVENT:
+    if kind is InvocationType.EVENT:  # AWS's 202 names no executed version
         executor.enqueue(fn, payload, invoked_arn, request_id)
         return b""
+    response_headers["x-amz-executed-version"] = config.version
     result, tail = executor.run(fn, config, payload, invoked_arn, request_id)
     if result.error:
         response_headers["x-amz-function-error"] = "Unhandled"

@@ -132,8 +132,7 @@ def _error_doc(exc: BaseException | None, error_type: str | None = None, message
         "errorMessage": str(exc) if message is None else message,
         "errorType": error_type or type(exc).__name__,
     }
-    if _current_request_id:
-        doc["requestId"] = _current_request_id
+    doc["requestId"] = _current_request_id  # "" for an error while the handler loads, as AWS reports it
     doc["stackTrace"] = traceback.format_list([_as_on_aws(frame) for frame in frames])
     return doc
 
