@@ -18,7 +18,9 @@ only the form of an answer a client sees, never what is stored:
    not ask for them; AWS returns them only for ReturnConsumedCapacity TOTAL/INDEXES
    (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
-   `Table.describe` adds the table's TableId and leaves out empty index lists, as DescribeTable does
+   `Table.describe` adds the table's TableId and leaves out empty index lists, as DescribeTable does;
+   CreateTable/UpdateTable/DeleteTable's TableDescription carries WarmThroughput only when the
+   request set it (DescribeTable always reports it)
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
@@ -136,9 +138,20 @@ def _table_described(describe: Any) -> Any:
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if description.get(key) == []:
                     del description[key]
+            if base_key == "TableDescription" and _default_warm_throughput(table, description.get("WarmThroughput")):
+                del description["WarmThroughput"]
         return result
 
     return described
+
+
+def _default_warm_throughput(table: Any, warm: Any) -> bool:
+    """Whether `warm` is what moto derives when a request names none (capacity, or its on-demand default)."""
+    if not isinstance(warm, dict):
+        return False
+    capacity = getattr(table, "throughput", None) or {}
+    derived = [(capacity.get("ReadCapacityUnits"), capacity.get("WriteCapacityUnits")), (12000, 4000)]
+    return (warm.get("ReadUnitsPerSecond"), warm.get("WriteUnitsPerSecond")) in derived
 
 
 def _sqs_without_empty_failed(call_action: Any) -> Any:

@@ -112,3 +112,15 @@ def test_kinesis_create_stream_without_shard_count_is_on_demand(localcloud):
     assert summary["StreamModeDetails"] == {"StreamMode": "ON_DEMAND"} and summary["OpenShardCount"] >= 1
     put = kinesis.put_record(StreamName="zz-answers-on-demand", Data=b"x", PartitionKey="k")
     assert len(put["SequenceNumber"]) == 56
+
+
+def test_create_table_reports_warm_throughput_only_when_asked_describe_always(localcloud):
+    ddb = client("dynamodb", localcloud.settings)
+    schema = dict(KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    plain = ddb.create_table(TableName="zz-answers-warm", BillingMode="PAY_PER_REQUEST", **schema)["TableDescription"]
+    assert "WarmThroughput" not in plain
+    assert ddb.describe_table(TableName="zz-answers-warm")["Table"]["WarmThroughput"]["Status"] == "ACTIVE"
+    asked = ddb.create_table(TableName="zz-answers-warm2", BillingMode="PAY_PER_REQUEST",
+                             WarmThroughput={"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 5000}, **schema)
+    assert asked["TableDescription"]["WarmThroughput"]["ReadUnitsPerSecond"] == 13000

@@ -104,3 +104,17 @@ def test_an_update_answers_the_transition_and_get_the_state_reached(localcloud, 
     assert aws.lam.update_event_source_mapping(UUID=mapping, Enabled=False)["State"] == "Disabling"
     assert aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)["State"] == "Enabling"
     assert aws.lam.get_event_source_mapping(UUID=mapping)["State"] in {"Enabling", "Enabled"}
+
+
+def test_dynamodb_failure_records_give_arrival_times_to_the_second():
+    from sandbox.localcloud.esm.failure_record import failure_record
+    from sandbox.localcloud.esm.model import FailureCondition
+    from sandbox.localcloud.esm.records import SourceRecord
+
+    record = SourceRecord(1, "100", 1657720081.25, 1, {})
+    common = dict(function_arn="f", condition=FailureCondition.RETRIES_EXHAUSTED, invoke_count=1, result=None,
+                  shard_id="s", stream_arn="a", records=[record])
+    ddb = failure_record(batch_info_key="DDBStreamBatchInfo", **common)["DDBStreamBatchInfo"]
+    kinesis = failure_record(batch_info_key="KinesisBatchInfo", **common)["KinesisBatchInfo"]
+    assert ddb["approximateArrivalOfFirstRecord"] == "2022-07-13T13:48:01Z"
+    assert kinesis["approximateArrivalOfFirstRecord"] == "2022-07-13T13:48:01.250Z"
