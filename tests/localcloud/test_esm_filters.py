@@ -53,6 +53,7 @@ def test_dynamodb_stream_records_are_matched_as_delivered(localcloud, fake, aws)
     wait_until(lambda: len(fake.records_of(function)) == 2, timeout=10, message="the two inserts")
     assert [r["dynamodb"]["Keys"]["id"]["S"] for r in fake.records_of(function)] == ["a", "b"]
     assert all(r["eventName"] == "INSERT" for r in fake.records_of(function))
+    assert all(isinstance(r["dynamodb"]["ApproximateCreationDateTime"], float) for r in fake.records_of(function))
 
 
 def test_dynamodb_stream_records_with_binary_attributes_arrive_base64_encoded(localcloud, fake, aws):

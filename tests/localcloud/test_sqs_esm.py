@@ -120,6 +120,6 @@ def test_dynamodb_stream_records_reach_the_function(localcloud, fake, aws):
     assert first["dynamodb"]["Keys"] == {"CustomerID": {"N": "1"}}
     assert first["dynamodb"]["NewImage"]["Country"] == {"S": "France"}
     assert records[1]["dynamodb"]["OldImage"]["Country"] == {"S": "France"}
-    assert isinstance(first["dynamodb"]["ApproximateCreationDateTime"], int)
+    assert isinstance(first["dynamodb"]["ApproximateCreationDateTime"], float)  # as AWS sends it (whole seconds)
     numbers = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
     assert numbers == sorted(numbers)

@@ -65,7 +65,7 @@ class DynamoDBShardReader:
         for offset, item in enumerate(self._shard.items[first : first + limit]):
             dynamodb = _json_safe(item.record["dynamodb"])
             arrival = _epoch(dynamodb["ApproximateCreationDateTime"])
-            dynamodb["ApproximateCreationDateTime"] = int(arrival)
+            dynamodb["ApproximateCreationDateTime"] = float(int(arrival))  # whole seconds, as a JSON number with a fraction, as AWS sends
             out.append(
                 SourceRecord(
                     start + first + offset,
