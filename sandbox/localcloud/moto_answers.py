@@ -19,8 +19,8 @@ only the form of an answer a client sees, never what is stored:
    (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
    `Table.describe` adds the table's TableId and leaves out empty index lists, as DescribeTable does;
-   CreateTable/UpdateTable/DeleteTable's TableDescription carries WarmThroughput only when the
-   request set it (DescribeTable always reports it)
+   CreateTable's TableDescription carries WarmThroughput only when the request set it
+   (DescribeTable and UpdateTable always report it)
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
@@ -106,13 +106,18 @@ def _reshaped(body: Any, change: Any) -> Any:
 def _dynamodb_as_asked(call_action: Any) -> Any:
     def call(handler: Any) -> Any:
         status, headers, body = call_action(handler)
-        marker = b"Consumed" if isinstance(body, bytes) else "Consumed"
-        if status != 200 or (marker not in body and (b"ItemCollection" if isinstance(body, bytes) else "ItemCollection") not in body):
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        creating = "WarmThroughput" in text and handler._get_action() == "CreateTable"
+        if status != 200 or not (creating or "Consumed" in text or "ItemCollection" in text):
             return status, headers, body
         request = getattr(handler, "body", None) or {}
 
         def drop(document: dict[str, Any]) -> bool:
             before = len(document)
+            description = document.get("TableDescription")
+            if creating and "WarmThroughput" not in request and isinstance(description, dict):
+                if description.pop("WarmThroughput", None) is not None:
+                    before += 1
             document.pop("ConsumedCapacityUnits", None)  # no AWS member at all
             if request.get("ReturnConsumedCapacity") not in ("TOTAL", "INDEXES"):
                 document.pop("ConsumedCapacity", None)
@@ -138,20 +143,9 @@ def _table_described(describe: Any) -> Any:
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if description.get(key) == []:
                     del description[key]
-            if base_key == "TableDescription" and _default_warm_throughput(table, description.get("WarmThroughput")):
-                del description["WarmThroughput"]
         return result
 
     return described
-
-
-def _default_warm_throughput(table: Any, warm: Any) -> bool:
-    """Whether `warm` is what moto derives when a request names none (capacity, or its on-demand default)."""
-    if not isinstance(warm, dict):
-        return False
-    capacity = getattr(table, "throughput", None) or {}
-    derived = [(capacity.get("ReadCapacityUnits"), capacity.get("WriteCapacityUnits")), (12000, 4000)]
-    return (warm.get("ReadUnitsPerSecond"), warm.get("WriteUnitsPerSecond")) in derived
 
 
 def _sqs_without_empty_failed(call_action: Any) -> Any:

@@ -124,3 +124,6 @@ def test_create_table_reports_warm_throughput_only_when_asked_describe_always(lo
     asked = ddb.create_table(TableName="zz-answers-warm2", BillingMode="PAY_PER_REQUEST",
                              WarmThroughput={"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 5000}, **schema)
     assert asked["TableDescription"]["WarmThroughput"]["ReadUnitsPerSecond"] == 13000
+    updated = ddb.update_table(TableName="zz-answers-warm", StreamSpecification={"StreamEnabled": True,
+                                                                                  "StreamViewType": "KEYS_ONLY"})
+    assert updated["TableDescription"]["WarmThroughput"]["Status"] == "ACTIVE"  # UpdateTable reports it
