@@ -29,8 +29,9 @@ def _cached(service: str, settings: Settings) -> Any:
 
 def _make(service: str, settings: Settings, **kwargs: Any) -> Any:
     options: dict[str, Any] = {"region_name": settings.region, "config": _CONFIG}
-    if settings.aws_endpoint:
-        options["endpoint_url"] = settings.aws_endpoint
+    endpoint = settings.endpoint_for(service)
+    if endpoint:
+        options["endpoint_url"] = endpoint
     options.update(settings.aws_credentials)
     options.update(kwargs)
     return boto3.session.Session().client(service, **options)

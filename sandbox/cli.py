@@ -71,12 +71,18 @@ def print_endpoints(settings: Settings) -> None:
     table.add_row("PostgreSQL (Redshift)", settings.postgres_dsn)
     table.add_row("Console", settings.console_url)
     out.print(table)
+    for service, url in settings.service_endpoints.items():
+        table.add_row(f"AWS {service} (sandbox service)", url)
     if settings.aws_endpoint:
         out.print(
             f"  aws --endpoint-url {settings.aws_endpoint} kinesis list-streams   "
             f"(credentials test/test, region {settings.region})",
             highlight=False,
         )
+        out.print(f"  psql {settings.postgres_dsn}   (Redshift cluster {settings.names.redshift_cluster})", highlight=False)
+        if settings.service_endpoints:
+            exports = " ".join(f"{k}={v}" for k, v in settings.endpoint_environment().items())
+            out.print(f"  for your own tools: export {exports}", highlight=False)
 
 
 def _start(settings: Settings, deploy_after: bool = True) -> None:
@@ -200,17 +206,24 @@ def demo(stack: Optional[str] = typer.Option(None, help="embedded (default) or d
     else:
         _deploy(settings)
         print_endpoints(settings)
+    from sandbox.demo import run_steps, summary_rows
     from sandbox.pipelines_registry import pipeline_modules
 
-    ran = 0
-    for name, module in pipeline_modules("demo"):
-        out.rule(f"pipeline: {name}")
-        module.run(settings, out)
-        ran += 1
-    if ran == 0:
+    started = time.perf_counter()
+    results = run_steps(settings, out, pipeline_modules("demo"))
+    if not results:
         out.print("no pipeline has a demo step yet: the stack is up and deployed, nothing else to show")
+    out.rule("summary")
+    show(out, summary_rows(results), DEMO_COLUMNS, title=f"demo steps ({time.perf_counter() - started:.0f} s)")
     out.rule("where to look")
-    out.print(f"console: {settings.console_url}   status: `cadabra status`   stop: `make down`", highlight=False)
+    out.print(f"console: {settings.console_url}   status: `cadabra status`", highlight=False)
+    out.print("the stack stays up for exploring; `make down` (or `cadabra down`) stops all of it", highlight=False)
+    failed = [r for r in results if not r.ok]
+    if failed:
+        fail("the demo's pipelines that produced no output: " + "; ".join(f"{r.pipeline} ({r.error})" for r in failed))
+
+
+DEMO_COLUMNS = [Column("pipeline"), Column("seconds"), Column("result", text=True)]
 
 
 # -- look inside localcloud (served by the console in the supervisor's process) ---------------------
@@ -345,8 +358,18 @@ def serve_docker() -> None:
 
     from sandbox.console.app import create_app
 
+    from sandbox.localcloud.registry import DOCKER_EXTENSIONS
+    from sandbox.localcloud.server import LocalCloud
+
     settings = replace(_settings(), stack=Stack.DOCKER)
-    uvicorn.run(create_app(settings), host=settings.console_bind, port=settings.ports.console, log_level="info")
+    # Glue crawlers, Athena and the Redshift Data API, which LocalStack Community lacks; clients
+    # reach them through AWS_ENDPOINT_URL_GLUE/_ATHENA/_REDSHIFT_DATA (settings.service_endpoints).
+    services = LocalCloud(settings, DOCKER_EXTENSIONS, bind=(settings.console_bind, settings.ports.services)).start()
+    try:
+        uvicorn.run(create_app(settings, services.runtime), host=settings.console_bind, port=settings.ports.console,
+                    log_level="info")
+    finally:
+        services.stop()
 
 
 def _register_pipeline_commands() -> None:

@@ -20,8 +20,10 @@ Environment variables (all optional):
                            (default 300; AWS reclaims idle execution environments after minutes)
   CADABRA_HOST             host of the stack's endpoints (default 127.0.0.1)
   CADABRA_CONSOLE_BIND     address the console listens on (default 127.0.0.1; only the container sets it)
-  CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST
+  CADABRA_AWS_HOST, CADABRA_OPENSEARCH_HOST, CADABRA_POSTGRES_HOST, CADABRA_SERVICES_HOST
                            per-service hosts (the `sandbox` container uses compose service names)
+  CADABRA_SERVICES_PORT    Docker stack: the `sandbox` service's port for Glue, Athena and the Redshift
+                           Data API, which LocalStack Community lacks (default 4567)
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ from enum import StrEnum
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+SANDBOX_SERVICES = ("glue", "athena", "redshift-data")  # served by the `sandbox` service on the Docker stack
 
 
 class Stack(StrEnum):
@@ -51,6 +56,7 @@ class Ports:
     opensearch: int = 9200
     postgres: int = 5439
     console: int = 8080
+    services: int = 4567  # Docker stack: the `sandbox` service's AWS endpoint (Glue, Athena, Redshift Data API)
 
     def as_dict(self) -> dict[str, int]:
         return {"aws": self.aws, "opensearch": self.opensearch, "postgres": self.postgres, "console": self.console}
@@ -62,6 +68,7 @@ class Hosts:
     opensearch: str = "127.0.0.1"
     postgres: str = "127.0.0.1"
     console: str = "127.0.0.1"
+    services: str = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,9 @@ class Names:
     datalake_bucket: str = "cadabra-datalake"
     lambda_role: str = "cadabra-lambda-role"
     glue_database: str = "orderlogs"
+    glue_crawler: str = "orderlogs-crawler"
+    redshift_cluster: str = "cadabra"
+    athena_results_bucket: str = "cadabra-athena-results"
 
 
 @dataclass(frozen=True)
@@ -111,6 +121,30 @@ class Settings:
         if self.stack is Stack.AWS:
             return None
         return f"http://{self.hosts.aws}:{self.ports.aws}"
+
+    @property
+    def service_endpoints(self) -> dict[str, str]:
+        """AWS services answered elsewhere than `aws_endpoint`, by boto3 service name. On the Docker
+        stack LocalStack Community lacks Glue crawlers, Athena and the Redshift Data API: the
+        `sandbox` service answers them (localcloud's extensions) on its own port."""
+        if self.stack is not Stack.DOCKER:
+            return {}
+        url = f"http://{self.hosts.services}:{self.ports.services}"
+        return {service: url for service in SANDBOX_SERVICES}
+
+    def endpoint_for(self, service: str) -> str | None:
+        """The endpoint a boto3 client of `service` uses (None: boto3's own, on the aws stack)."""
+        return self.service_endpoints.get(service) or self.aws_endpoint
+
+    def endpoint_environment(self) -> dict[str, str]:
+        """AWS_ENDPOINT_URL and the per-service AWS_ENDPOINT_URL_<SERVICE> variables boto3 and the
+        aws CLI read, for a user's own tools (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html)."""
+        if self.aws_endpoint is None:
+            return {}
+        env = {"AWS_ENDPOINT_URL": self.aws_endpoint}
+        for service, url in self.service_endpoints.items():
+            env["AWS_ENDPOINT_URL_" + service.upper().replace("-", "_")] = url
+        return env
 
     @property
     def opensearch_url(self) -> str:
@@ -204,6 +238,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         opensearch=_int(env, "CADABRA_OPENSEARCH_PORT", defaults.opensearch),
         postgres=_int(env, "CADABRA_POSTGRES_PORT", defaults.postgres),
         console=_int(env, "CADABRA_CONSOLE_PORT", defaults.console),
+        services=_int(env, "CADABRA_SERVICES_PORT", defaults.services),
     )
     host = env.get("CADABRA_HOST") or "127.0.0.1"
     hosts = Hosts(
@@ -211,6 +246,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         opensearch=env.get("CADABRA_OPENSEARCH_HOST") or host,
         postgres=env.get("CADABRA_POSTGRES_HOST") or host,
         console=host,
+        services=env.get("CADABRA_SERVICES_HOST") or host,
     )
     return Settings(
         stack=stack,
@@ -280,8 +316,10 @@ def subprocess_env(settings: Settings, **extra: str) -> dict[str, str]:
         CADABRA_OPENSEARCH_PORT=str(settings.ports.opensearch),
         CADABRA_POSTGRES_PORT=str(settings.ports.postgres),
         CADABRA_CONSOLE_PORT=str(settings.ports.console),
+        CADABRA_SERVICES_PORT=str(settings.ports.services),
         CADABRA_REGION=settings.region,
         CADABRA_LAMBDA_IDLE_SECONDS=str(settings.lambda_idle_seconds),
     )
+    env.update(settings.endpoint_environment())
     env.update(extra)
     return env

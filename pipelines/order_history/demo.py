@@ -8,6 +8,7 @@ from sandbox.settings import Settings
 from sandbox.waiting import wait_until
 
 DEMO_LINES = 3000
+DEMO_ORDER = 20  # see sandbox/demo.py
 
 
 def run(settings: Settings, console: Console) -> None:

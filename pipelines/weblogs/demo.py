@@ -12,6 +12,8 @@ from sandbox.aws import client
 from sandbox.settings import Settings
 from sandbox.waiting import wait_until
 
+DEMO_ORDER = 30  # see sandbox/demo.py
+
 DEMO_LINES = 2000
 DEMO_BUFFER_SECONDS = 5
 

@@ -7,9 +7,16 @@ one entry here; tests/localcloud/test_registry.py installs every entry and check
 
 from __future__ import annotations
 
+from sandbox.localcloud.athena.extension import AthenaQueries
 from sandbox.localcloud.awslambda.extension import LambdaExtension
 from sandbox.localcloud.esm.extension import EventSourceMappings
 from sandbox.localcloud.firehose.extension import FirehoseDelivery
+from sandbox.localcloud.glue.extension import GlueCrawlers
+from sandbox.localcloud.redshift_data.extension import RedshiftDataApi
 from sandbox.localcloud.sns.extension import SnsExtension
 
-EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery)
+EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery, GlueCrawlers,
+              AthenaQueries, RedshiftDataApi)
+
+# The Docker stack's `sandbox` service serves these beside LocalStack Community, which lacks them.
+DOCKER_EXTENSIONS = (GlueCrawlers, AthenaQueries, RedshiftDataApi)

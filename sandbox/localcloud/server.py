@@ -25,8 +25,12 @@ RESET = seam.target("moto.moto_api._internal.models:MotoAPIBackend", "reset", "(
 class LocalCloud:
     """moto on `settings.hosts.aws:settings.ports.aws` plus the extensions, stopped by `stop()`."""
 
-    def __init__(self, settings: Settings, extensions: Sequence[Callable[[], Extension]] = EXTENSIONS) -> None:
+    def __init__(self, settings: Settings, extensions: Sequence[Callable[[], Extension]] = EXTENSIONS,
+                 bind: tuple[str, int] | None = None) -> None:
+        """`bind`: (address, port) to listen on instead of the settings' AWS endpoint (the Docker
+        stack's `sandbox` service serves a few extensions beside LocalStack)."""
         self.settings = settings
+        self._bind = bind or (settings.hosts.aws, settings.ports.aws)
         self.runtime = Runtime(settings)
         self._extensions = tuple(extensions)
         self._patches = seam.Patches()
@@ -43,7 +47,7 @@ class LocalCloud:
             extension.install(self.runtime)
             self.runtime.extensions[extension.name] = extension
         self._server = seam.ThreadedMotoServer(
-            ip_address=self.settings.hosts.aws, port=self.settings.ports.aws, verbose=False
+            ip_address=self._bind[0], port=self._bind[1], verbose=False
         )
         self._server.start()
         return self

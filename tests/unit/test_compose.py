@@ -219,7 +219,7 @@ def test_environment_points_settings_at_the_services(svc, service):
 
 def test_sandbox_serves_the_console(svc):
     settings = load(environment(svc["sandbox"]))
-    assert settings.ports.console == container_port(svc["sandbox"])
+    assert (settings.ports.console, settings.ports.console) in published(svc["sandbox"])
     assert svc["sandbox"]["command"] == ["cadabra", "serve-docker"]
     assert str(settings.ports.console) in " ".join(svc["sandbox"]["healthcheck"]["test"])
     assert "/api/health" in " ".join(svc["sandbox"]["healthcheck"]["test"])
@@ -421,3 +421,25 @@ def test_missing_compose_plugin_names_the_fix(tmp_path):
     with pytest.raises(docker_stack.DockerStackError, match="Compose v2 not found.*STACK=embedded"):
         docker_stack._check_compose({"PATH": f"{tmp_path}:/usr/bin:/bin"})
     assert calls.read_text().split("\n")[0] == "compose version"
+
+
+# -- Glue, Athena and the Redshift Data API: served by the `sandbox` service ----------------------
+def test_the_sandbox_service_publishes_the_warehouse_apis_on_loopback(svc):
+    ports = [PORT.match(p).groups()[:2] for p in svc["sandbox"]["ports"]]
+    assert ("4567", str(Ports().services)) in ports
+    assert environment(svc["sandbox"])["CADABRA_SERVICES_HOST"] == "sandbox"
+
+
+def test_docker_settings_send_glue_athena_and_redshift_data_to_the_sandbox_service():
+    from sandbox import aws
+    from sandbox.settings import subprocess_env
+
+    settings = load({"CADABRA_STACK": "docker"})
+    for service in ("glue", "athena", "redshift-data"):
+        assert aws.client(service, settings).meta.endpoint_url == "http://127.0.0.1:4567"
+    assert aws.client("s3", settings).meta.endpoint_url == "http://127.0.0.1:4566"
+    env = subprocess_env(settings)
+    assert env["AWS_ENDPOINT_URL_GLUE"] == env["AWS_ENDPOINT_URL_ATHENA"] == env["AWS_ENDPOINT_URL_REDSHIFT_DATA"] == "http://127.0.0.1:4567"
+    embedded = load({"CADABRA_STACK": "embedded"})
+    assert aws.client("athena", embedded).meta.endpoint_url == embedded.aws_endpoint
+    assert "AWS_ENDPOINT_URL_ATHENA" not in subprocess_env(embedded)

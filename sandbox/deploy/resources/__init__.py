@@ -12,7 +12,7 @@ from sandbox.deploy.resources.awslambda import EventSourceMapping, Function, all
 from sandbox.deploy.resources.base import Arn, Context, Outcome, QueueUrl, Resource, Setting, error_code, resolve_deep
 from sandbox.deploy.resources.dynamodb import Table
 from sandbox.deploy.resources.firehose import DeliveryStream
-from sandbox.deploy.resources.glue import GlueDatabase
+from sandbox.deploy.resources.glue import GlueCrawler, GlueDatabase
 from sandbox.deploy.resources.iam import LAMBDA_POLICY, TRUST_POLICY, Role
 from sandbox.deploy.resources.kinesis import Stream
 from sandbox.deploy.resources.opensearch import IndexTemplate, _comparable
@@ -21,7 +21,7 @@ from sandbox.deploy.resources.sns import Subscription, Topic
 from sandbox.deploy.resources.sqs import Queue
 
 __all__ = [
-    "Arn", "Bucket", "Context", "DeliveryStream", "EventSourceMapping", "Function", "GlueDatabase",
+    "Arn", "Bucket", "Context", "DeliveryStream", "EventSourceMapping", "Function", "GlueCrawler", "GlueDatabase",
     "IndexTemplate", "LAMBDA_POLICY", "Outcome", "Queue", "QueueUrl", "Resource", "Role", "Setting",
     "Stream", "Subscription", "TRUST_POLICY", "Table", "Topic", "_comparable", "allow_invoke", "build_zip",
     "code_sha256", "error_code", "resolve_deep",

@@ -1,0 +1,29 @@
+"""The Athena extension: queries run on DuckDB over the Data Catalog's tables in S3.
+
+Entry of ``sandbox/localcloud/athena/`` (name ``athena``; the console's ``/api/localcloud/athena``
+lists recent executions). Emulates https://docs.aws.amazon.com/athena/latest/ug/what-is.html on top
+of moto, whose query executions return canned rows. Known gaps: see engine.py and query.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sandbox import aws
+from sandbox.localcloud.athena import hooks
+from sandbox.localcloud.athena.engine import AthenaEngine
+from sandbox.localcloud.runtime import Runtime
+from sandbox.localcloud.service import ServiceExtension
+
+
+class AthenaQueries(ServiceExtension):
+    name = "athena"
+    targets = hooks.TARGETS
+
+    def start(self, runtime: Runtime) -> AthenaEngine:
+        def clients(service: str, region: str) -> Any:
+            return aws.client(service, runtime.settings, region_name=region)
+
+        engine = AthenaEngine(runtime.settings, clients)
+        hooks.install(self.patches, engine)
+        return engine

@@ -1,0 +1,80 @@
+"""Pipeline 5 end to end on the embedded stack: lake -> crawler -> Athena and Redshift Spectrum ->
+star schema -> dashboard, report and the console's read-only SQL."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import urllib.parse
+import urllib.request
+from collections import Counter
+
+import pytest
+
+from generators import lake
+from pipelines.warehouse import app, dashboard, load
+from sandbox import aws
+
+pytestmark = [pytest.mark.slow, pytest.mark.stack]
+
+
+def _lake_records(settings) -> list[tuple[dict, str]]:
+    s3 = aws.client("s3", settings)
+    bucket = settings.names.datalake_bucket
+    out = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="orders/"):
+        for obj in page.get("Contents", []):
+            body = gzip.decompress(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
+            out.extend((json.loads(line), obj["Key"]) for line in body.splitlines() if line.strip())
+    return out
+
+
+def test_the_warehouse_pipeline(stack):
+    lake.seed(stack)
+    records = _lake_records(stack)
+    done = app.crawl(stack)
+    assert done["last_crawl"]["Status"] == "SUCCEEDED"
+    names = {t["Name"] for t in app.tables(stack)}
+    assert "orders" in names and not any(n.startswith("es") for n in names)
+
+    year, month = app.busiest_month(stack)
+    expected = Counter(r["Description"] for r, key in records
+                       if r["Country"] == "France" and f"year={year}/month={month}/" in key)
+    via_athena = app.france(stack, year, month, via="athena")
+    via_spectrum = app.france(stack, year, month, via="redshift")
+    assert {d: int(n) for d, n in via_athena.rows} == dict(expected)
+    assert {d: int(n) for d, n in via_spectrum.rows} == dict(expected)
+
+    load.load(stack)
+    first = load.counts(stack)
+    load.load(stack)
+    assert load.counts(stack) == first  # idempotent
+    assert first["staging_order_lines"] == len(records)
+    assert first["fact_order_line"] == len(records)
+    assert first["dim_customer"] == len({r["CustomerID"] for r, _ in records if r["CustomerID"] is not None})
+    assert first["dim_product"] == len({r["StockCode"] for r, _ in records})
+
+    by_country: dict[str, float] = {}
+    for r, _ in records:
+        by_country[r["Country"]] = by_country.get(r["Country"], 0.0) + r["Quantity"] * r["UnitPrice"]
+    for source in ("athena", "redshift"):
+        board = dashboard.collect(stack, source)
+        assert not [c.error for c in board.charts if c.error], source
+        revenue = next(c for c in board.charts if c.name == "revenue_by_country")
+        top_country, top_revenue = revenue.rows[0]
+        assert top_country == max(by_country, key=by_country.get)
+        assert float(top_revenue) == pytest.approx(round(by_country[top_country], 2), abs=0.011)
+    path = dashboard.write_report(stack, None)
+    text = path.read_text()
+    assert path.parent == stack.state_dir and "Revenue by country" in text and "<script" not in text
+
+    def console(query: dict) -> str:
+        url = f"{stack.console_url}/warehouse?{urllib.parse.urlencode(query)}"
+        with urllib.request.urlopen(url, timeout=60) as answer:
+            return answer.read().decode()
+
+    assert "cancellation" in console({"source": "redshift"}).lower()
+    assert "one query (SELECT/WITH) only" in console({"sql": "DROP TABLE fact_order_line", "engine": "redshift"})
+    refused = console({"sql": "WITH gone AS (DELETE FROM dim_date RETURNING 1) SELECT * FROM gone", "engine": "redshift"})
+    assert "read-only transaction" in refused
+    assert load.counts(stack)["dim_date"] == first["dim_date"]
