@@ -3,8 +3,8 @@
 Hooks into moto (installed through the seam by `LocalCloud.start()` before the server answers,
 undone at stop): pure performance, no behaviour a client can see changes.
 
-1. `moto.kinesis.models.Shard.get_max_sequence_number` (and `get_min_sequence_number`) read the
-   last (first) key of the shard's insertion-ordered record dict instead of copying every key into
+1. `moto.kinesis.models.Shard.get_max_sequence_number` reads the
+   last key of the shard's insertion-ordered record dict instead of copying every key into
    a list. moto calls the former once per PutRecord(s) entry, so a shard holding n records cost
    O(n) per put: a replay of the 541,909-line data set spent minutes in it. Same answer, since
    moto inserts sequence numbers in increasing order
@@ -44,7 +44,6 @@ from typing import Any, Callable
 from sandbox.localcloud import moto_seam as seam
 
 SHARD_MAX = seam.target("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)")
-SHARD_MIN = seam.target("moto.kinesis.models:Shard", "get_min_sequence_number", "(self)")
 SQS_SEND = seam.target(
     "moto.sqs.models:SQSBackend",
     "send_message",
@@ -67,7 +66,7 @@ S3_LIST_V2 = seam.target(
     "moto.s3.models:S3Backend", "list_objects_v2",
     "(self, bucket, prefix, delimiter, continuation_token, start_after, max_keys)",
 )
-TARGETS = (SHARD_MAX, SHARD_MIN, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST, S3_LIST_V2, STREAM_PUT)
+TARGETS = (SHARD_MAX, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST, S3_LIST_V2, STREAM_PUT)
 
 _sending = threading.local()
 
@@ -77,7 +76,6 @@ def install(patches: seam.Patches) -> None:
     patches.replace(BACKEND_FOR_HOST, _memoised)
     patches.replace(STREAM_PUT, _locked)
     patches.replace(SHARD_MAX, lambda _original: _last_sequence_number)
-    patches.replace(SHARD_MIN, lambda _original: _first_sequence_number)
     patches.replace(SQS_SEND, _counting_sends)
     for count in SQS_COUNTS:
         patches.replace(count, lambda original: property(_count_outside_send(original.fget)))
@@ -149,10 +147,6 @@ def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str |
 
 def _last_sequence_number(shard: Any) -> int:
     return next(reversed(shard.records), 0) if shard.records else 0
-
-
-def _first_sequence_number(shard: Any) -> int:
-    return next(iter(shard.records), 0) if shard.records else 0
 
 
 def _count_outside_send(count: Callable[[Any], int]) -> Callable[[Any], int]:

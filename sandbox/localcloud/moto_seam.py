@@ -25,9 +25,12 @@ from typing import Any, Callable, Iterator
 
 import moto
 from moto.awslambda.exceptions import LambdaClientError
+from moto.core.exceptions import JsonRESTError as MotoRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.events.models import EventPattern, EventPatternParser
 from moto.core.responses import ActionResult, EmptyResult
 from moto.core.utils import utcnow
+from moto.kinesis.models import Record as KinesisRecord
 from moto.firehose.exceptions import (
     ConcurrentModificationException as FirehoseConcurrentModification,
     InvalidArgumentException as FirehoseInvalidArgument,
@@ -43,11 +46,15 @@ __all__ = [
     "ActionResult",
     "DEFAULT_ACCOUNT_ID",
     "EmptyResult",
+    "EventPattern",
+    "EventPatternParser",
     "FirehoseConcurrentModification",
     "FirehoseInvalidArgument",
     "FirehoseResourceNotFound",
+    "KinesisRecord",
     "LambdaClientError",
     "MOTO_VERSION",
+    "MotoRESTError",
     "Patches",
     "Target",
     "ThreadedMotoServer",

@@ -48,8 +48,10 @@ def test_a_mapping_created_on_a_queue_that_goes_away_reports_the_problem(localcl
     url, queue_arn = aws.queue()
     mapping = aws.mapping(function, queue_arn)["UUID"]
     client("sqs", localcloud.settings).delete_queue(QueueUrl=url)
-    problem = wait_until(lambda: (r := _result(aws, mapping)).startswith("PROBLEM:") and r, timeout=10,
-                         message="LastProcessingResult PROBLEM")
+    esm = localcloud.runtime.extensions["esm"]
+    problem = wait_until(lambda: next((r["last_result"] for r in esm.describe() if r["uuid"] == mapping
+                                       and r["last_result"].startswith("PROBLEM:")), None), timeout=10,
+                         message="the problem in cadabra esm list (AWS reports no LastProcessingResult on queues)")
     assert queue_arn in problem
     warnings = [r for r in caplog.records if queue_arn in r.getMessage()]
     assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+from sandbox.aws import client
 from sandbox.localcloud.runtime import InvocationResult
 from sandbox.waiting import WaitTimeout, wait_until
 from tests.localcloud.esm_helpers import FakeLambda, Resources, data_of, ok, unhandled
@@ -261,7 +262,8 @@ def test_disable_enable_and_delete_take_effect_at_run_time(localcloud, fake, aws
     with pytest.raises(WaitTimeout):
         wait_until(lambda: len(fake.records_of(function)) > 1, timeout=1, message="no delivery while disabled")
 
-    aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    enabling = aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    assert enabling["State"] == "Enabling"  # the transition, as AWS answers an update
     wait_until(lambda: len(fake.records_of(function)) == 2, timeout=2, message="delivery resumes at the checkpoint")
     assert [data_of(r) for r in fake.records_of(function)] == ["one", "two"]
     assert aws.state(mapping) == "Enabled"
@@ -294,12 +296,14 @@ def test_maximum_record_age_skips_old_records(localcloud, fake, aws):
     )["UUID"]
     wait_until(lambda: time.time() > put_at + 1.2, timeout=3, message="the old records to pass 1 s")
     aws.put(stream, "fresh")
-    aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    enabling = aws.lam.update_event_source_mapping(UUID=mapping, Enabled=True)
+    assert enabling["State"] == "Enabling"  # the transition, as AWS answers an update
 
     wait_until(lambda: fake.records_of(function), timeout=3, message="the fresh record")
     [failure] = wait_until(lambda: aws.received(queue_url), timeout=3, message="the record-age failure record")
     assert [data_of(r) for r in fake.records_of(function)] == ["fresh"]
     assert failure["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert "responseContext" not in failure  # AWS reports no invocation for records that aged out
     info = failure["KinesisBatchInfo"]
     assert (info["startSequenceNumber"], info["endSequenceNumber"], info["batchSize"]) == (old[0], old[1], 2)
 
@@ -358,3 +362,27 @@ def test_shutdown_restores_moto_and_stops_every_poller(isolated_settings):
     assert LambdaBackend.create_event_source_mapping is original_create
     assert EventSourceMapping.get_configuration is original_configuration
     assert not [t.name for t in threading.enumerate() if t.name.startswith("esm-")]
+
+
+def test_on_failure_record_to_s3_carries_the_batch_under_aws_key(localcloud, fake, aws):
+    import json
+
+    function = aws.function()
+    fake.behaviours[function] = _fails_on_bad
+    stream, stream_arn = aws.stream()
+    s3 = client("s3", localcloud.settings)
+    bucket = aws.name("bucket")
+    s3.create_bucket(Bucket=bucket)
+    sequences = aws.put(stream, "bad")
+    created = aws.mapping(function, stream_arn, MaximumRetryAttempts=1,
+                          DestinationConfig={"OnFailure": {"Destination": f"arn:aws:s3:::{bucket}"}})
+
+    [entry] = wait_until(lambda: s3.list_objects_v2(Bucket=bucket).get("Contents"), timeout=10,
+                         message="the on-failure object")
+    record = json.loads(s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read())
+    at = datetime.fromisoformat(record["timestamp"].replace("Z", "+00:00"))
+    assert entry["Key"].startswith(f"aws/lambda/{created['UUID']}/shardId-000000000000/"
+                                   f"{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-")
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert [r["kinesis"]["sequenceNumber"] for r in record["payload"]["Records"]] == sequences
+    assert record["KinesisBatchInfo"]["startSequenceNumber"] == sequences[0]

@@ -157,6 +157,7 @@ def test_handler_exception_is_an_unhandled_function_error(localcloud):
     assert isinstance(body["stackTrace"], list) and body["stackTrace"]
     assert "handler.py" in body["stackTrace"][-1] and "in handler" in body["stackTrace"][-1]
     assert all("lambda_worker" not in line for line in body["stackTrace"])
+    assert all(line.startswith('  File "/var/task/') for line in body["stackTrace"])  # as AWS shows the task root
 
 
 def test_timeout_kills_the_worker_and_the_next_invoke_gets_a_fresh_one(localcloud):
@@ -352,3 +353,23 @@ def test_import_error_is_reported_as_runtime_import_module_error(localcloud):
     assert response["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ImportModuleError"
     assert body["errorMessage"] == "Unable to import module 'missing_module': No module named 'missing_module'"
+
+
+def test_a_failed_event_goes_as_is_to_the_functions_dead_letter_queue(localcloud, bucket):
+    settings = localcloud.settings
+    lam, sqs = client("lambda", settings), client("sqs", settings)
+    name = _function(settings)
+    queue_url = sqs.create_queue(QueueName=f"lc-test-dlq-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam.update_function_configuration(FunctionName=name, DeadLetterConfig={"TargetArn": queue_arn})
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    event = {"action": "fail-and-count", "bucket": bucket}
+
+    _invoke(settings, name, event, InvocationType="Event")
+
+    [message] = wait_until(
+        lambda: sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1, MessageAttributeNames=["All"]).get("Messages"),
+        timeout=20, message="the event in the dead-letter queue")
+    assert json.loads(message["Body"]) == event
+    attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
+    assert attributes["ErrorMessage"] == "always fails" and attributes["ErrorCode"] == "200" and attributes["RequestID"]

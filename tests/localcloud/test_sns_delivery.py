@@ -196,3 +196,43 @@ def test_topic_to_http_posts_the_notification_off_the_publish_call(localcloud, h
     assert headers["x-amz-sns-subscription-arn"] == subscription
     document = json.loads(request["body"])
     assert (document["Type"], document["Message"], document["Subject"]) == ("Notification", "webhook", "hi")
+
+
+def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks_for_2(localcloud):
+    import base64
+    import json
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from sandbox.aws import client
+    from sandbox.localcloud import moto_seam as seam
+
+    sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-signed")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="zz-signed")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    for version, algorithm in (("1", hashes.SHA1()), ("2", hashes.SHA256())):
+        if version == "2":
+            sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
+        sns.publish(TopicArn=topic, Message=f"m{version}", Subject="s")
+        [message] = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2)["Messages"]
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        envelope = json.loads(message["Body"])
+        assert envelope["SignatureVersion"] == version
+        signed = "".join(f"{k}\n{envelope[k]}\n" for k in ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"))
+        [subscription] = [s for _, _, b in seam.backends("sns") for s in b.subscriptions.values() if s.topic.arn == topic]
+        subscription.private_key().public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(),
+                                                       padding.PKCS1v15(), algorithm)  # raises when the signature is wrong
+
+
+def test_errors_carry_type_code_and_message_only(localcloud):
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from sandbox.aws import client
+
+    with pytest.raises(ClientError) as missing:
+        client("sns", localcloud.settings).get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:000000000000:zz-none")
+    assert missing.value.response["Error"] == {"Type": "Sender", "Code": "NotFound", "Message": "Topic does not exist"}

@@ -2,7 +2,8 @@
 
 Asynchronous invocation: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html
 queued, retried ``MaximumRetryAttempts`` times (EventInvokeConfig, default 2), events older than
-``MaximumEventAgeInSeconds`` dropped, OnSuccess/OnFailure destinations (SQS, SNS, Lambda):
+``MaximumEventAgeInSeconds`` dropped, OnSuccess/OnFailure destinations (SQS, SNS, Lambda), the
+function's DeadLetterConfig queue or topic (the event as-is, with RequestID/ErrorCode/ErrorMessage):
 https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
 
 Known gaps: retry delays are ``RETRY_BACKOFF``'s seconds instead of AWS's one and two minutes,
@@ -23,6 +24,7 @@ from typing import Any, Callable
 
 from sandbox.backoff import Backoff
 from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, iso_now, unqualified_arn
+from sandbox.localcloud.awslambda import answers
 from sandbox.localcloud.shared.destinations import DestinationSender, UnsupportedDestination
 from sandbox.settings import Settings
 
@@ -134,6 +136,20 @@ class AsyncQueue:
             condition = "RetriesExhausted"
         log.warning("asynchronous invocation %s of %s failed: %s", event.request_id, config.name, condition)
         self._send_to_destination(invoke_config, "OnFailure", event, config, outcome, condition)
+        self._send_to_dead_letter(event, config, outcome)
+
+    def _send_to_dead_letter(self, event: AsyncEvent, config: FunctionConfig, outcome: Outcome) -> None:
+        """The event, as-is, to the function's DeadLetterConfig target (besides any OnFailure destination)."""
+        target = answers.dead_letter_target(event.fn)
+        if not target:
+            return
+        error = _json_or_text(outcome.payload)
+        message = error.get("errorMessage", "") if isinstance(error, dict) else str(error)
+        try:
+            self._destinations.send_dead_letter(target, event.payload.decode("utf-8", "replace"), event.request_id, message)
+        except Exception:
+            log.exception("sending the failed event %s of %s to its dead-letter target %s failed",
+                          event.request_id, config.name, target)
 
     def _send_to_destination(
         self,

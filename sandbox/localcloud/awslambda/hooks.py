@@ -4,22 +4,37 @@ Every path that runs a function in moto ends in ``LambdaFunction.invoke``: the I
 (``LambdaBackend.invoke``), SQS/DynamoDB/Kinesis/CloudWatch Logs triggers, S3 notifications. The
 replacement reads the Invoke API's headers and qualifier and hands the call to the executor.
 https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+
+``LambdaFunction.get_configuration`` answers in AWS's form (answers.py); ``__init__``,
+``update_configuration`` and ``update_function_code`` keep the fields moto drops and a RevisionId.
+
+``LambdaClientError.__init__`` is wrapped so an error's body is the one AWS sends: `Type: User` and
+the message under the member name the API models (`message`, or `Message` for some errors), which
+SDKs expose as the exception's fields.
+https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from typing import Any
 
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.awslambda import answers
 from sandbox.localcloud.awslambda.config import FunctionConfig, unqualified_arn
 from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
 
 INVOKE = seam.target(
     "moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"
 )
-TARGETS = (INVOKE,)
+ERROR = seam.target("moto.awslambda.exceptions:LambdaClientError", "__init__", "(self, error, message)")
+CONFIGURATION = seam.target("moto.awslambda.models:LambdaFunction", "get_configuration", "(self, on_create=False)")
+CREATED = seam.target("moto.awslambda.models:LambdaFunction", "__init__", "(self, account_id, spec, region, version=1)")
+RECONFIGURED = seam.target("moto.awslambda.models:LambdaFunction", "update_configuration", "(self, config_updates)")
+RECODED = seam.target("moto.awslambda.models:LambdaFunction", "update_function_code", "(self, updated_spec)")
+TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED)
 
 
 def install(patches: seam.Patches, executor: Executor) -> None:
@@ -32,6 +47,36 @@ def install(patches: seam.Patches, executor: Executor) -> None:
         return invoke
 
     patches.replace(INVOKE, make)
+    patches.replace(ERROR, _aws_error_body)
+    patches.replace(CONFIGURATION, _aws_configuration)
+    patches.replace(CREATED, _remembering)
+    patches.replace(RECONFIGURED, _remembering)
+    patches.replace(RECODED, _remembering)
+
+
+def _aws_configuration(configuration: Any) -> Any:
+    def get_configuration(fn: Any, on_create: bool = False) -> dict[str, Any]:
+        return answers.shape(fn, configuration(fn, on_create), on_create)
+
+    return get_configuration
+
+
+def _remembering(change: Any) -> Any:
+    def changed(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        result = change(fn, *args, **kwargs)
+        spec = next((a for a in args if isinstance(a, dict)), None) or kwargs.get("spec") or {}
+        answers.remember(fn, spec, created=result is None)  # __init__ answers None, updates a configuration
+        return answers.shape(fn, result, False) if isinstance(result, dict) and "FunctionArn" in result else result
+
+    return changed
+
+
+def _aws_error_body(init: Any) -> Any:
+    def __init__(error: Any, code: str, message: str) -> None:
+        init(error, code, message)
+        error.description = json.dumps({"__type": code, "Type": "User", "message": message, "Message": message})
+
+    return __init__
 
 
 def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: Any, response_headers: dict[str, Any]) -> bytes:
@@ -46,15 +91,16 @@ def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: An
     if qualifier:
         fn = executor.function_version(fn, qualifier)
     config = FunctionConfig.of(fn)
-    response_headers["x-amz-executed-version"] = config.version
     if kind is InvocationType.DRY_RUN:
+        response_headers["x-amz-executed-version"] = config.version
         return b""
     payload = normalise_payload(body)
     request_id = str(uuid.uuid4())
     invoked_arn = (unqualified_arn(config) + f":{qualifier}") if qualifier else config.function_arn
-    if kind is InvocationType.EVENT:
+    if kind is InvocationType.EVENT:  # AWS's 202 names no executed version
         executor.enqueue(fn, payload, invoked_arn, request_id)
         return b""
+    response_headers["x-amz-executed-version"] = config.version
     result, tail = executor.run(fn, config, payload, invoked_arn, request_id)
     if result.error:
         response_headers["x-amz-function-error"] = "Unhandled"

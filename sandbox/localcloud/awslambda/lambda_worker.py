@@ -40,6 +40,7 @@ END_MARKER = b"\x00LOCALCLOUD-END "
 INIT_TOKEN = "init"
 
 _current_request_id = ""
+AWS_TASK_ROOT = "/var/task"  # the task root in stack traces, as AWS shows it
 
 
 class LambdaContext:
@@ -131,10 +132,18 @@ def _error_doc(exc: BaseException | None, error_type: str | None = None, message
         "errorMessage": str(exc) if message is None else message,
         "errorType": error_type or type(exc).__name__,
     }
-    if _current_request_id:
-        doc["requestId"] = _current_request_id
-    doc["stackTrace"] = traceback.format_list(frames)
+    doc["requestId"] = _current_request_id  # "" for an error while the handler loads, as AWS reports it
+    doc["stackTrace"] = traceback.format_list([_as_on_aws(frame) for frame in frames])
     return doc
+
+
+def _as_on_aws(frame: traceback.FrameSummary) -> traceback.FrameSummary:
+    """The frame with the task root shown as AWS's `/var/task` (where the code runs there)."""
+    root = os.environ.get("LAMBDA_TASK_ROOT", "")
+    if not root or not frame.filename.startswith(root.rstrip("/") + "/"):
+        return frame
+    filename = AWS_TASK_ROOT + frame.filename[len(root.rstrip("/")):]
+    return traceback.FrameSummary(filename, frame.lineno, frame.name, line=frame.line)
 
 
 def _is_import_machinery(filename: str) -> bool:

@@ -6,10 +6,13 @@ https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
 moto keeps one shard per table (`table.stream_shard`), its records in a list whose index plus the
 shard's starting sequence number is the record's sequence number. Known gap: moto has no shard
 rollover or 24-hour trimming, and stamps every record with region us-east-1 (replaced here).
+moto keeps binary attributes (`B`, `BS`) as bytes; the event carries them base64-encoded, as AWS's
+JSON does (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_AttributeValue.html).
 """
 
 from __future__ import annotations
 
+import base64
 import bisect
 from datetime import datetime
 from typing import Any
@@ -18,6 +21,17 @@ from sandbox.arn import Arn
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.esm.records import SourceGone, SourceRecord
 from sandbox.localcloud.shared.kinesis_shards import StartingPosition
+
+
+def _json_safe(value: Any) -> Any:
+    """`value` with every bytes (a B or BS attribute) as base64 text; the rest unchanged."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    return value
 
 
 def _epoch(value: Any) -> float:
@@ -49,9 +63,9 @@ class DynamoDBShardReader:
         first = max(0, after + 1 - start)
         out: list[SourceRecord] = []
         for offset, item in enumerate(self._shard.items[first : first + limit]):
-            dynamodb = dict(item.record["dynamodb"])
+            dynamodb = _json_safe(item.record["dynamodb"])
             arrival = _epoch(dynamodb["ApproximateCreationDateTime"])
-            dynamodb["ApproximateCreationDateTime"] = int(arrival)
+            dynamodb["ApproximateCreationDateTime"] = float(int(arrival))  # whole seconds, as a JSON number with a fraction, as AWS sends
             out.append(
                 SourceRecord(
                     start + first + offset,

@@ -18,8 +18,8 @@ from sandbox.localcloud.esm.records import SourceRecord
 from sandbox.localcloud.runtime import InvocationResult
 
 
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _iso(epoch: float, timespec: str = "milliseconds") -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def failure_record(
@@ -33,13 +33,15 @@ def failure_record(
     stream_arn: str,
     records: list[SourceRecord],
 ) -> dict[str, Any]:
-    """The document AWS sends to the OnFailure destination for a discarded stream batch."""
+    """The document AWS sends to the OnFailure destination for a discarded stream batch (DynamoDB
+    Streams arrival times to the second, as their records carry them)."""
+    arrival_precision = "seconds" if batch_info_key == "DDBStreamBatchInfo" else "milliseconds"
     response = {
         "statusCode": result.status_code if result else 0,
         "executedVersion": result.executed_version if result else "",
-        "functionError": (result.function_error or "") if result else "",
+        "functionError": (result.function_error or None) if result else None,  # null when the function succeeded
     }
-    return {
+    document: dict[str, Any] = {
         "requestContext": {
             "requestId": (result.request_id if result and result.request_id else str(uuid.uuid4())),
             "functionArn": function_arn,
@@ -53,9 +55,12 @@ def failure_record(
             "shardId": shard_id,
             "startSequenceNumber": records[0].sequence_number,
             "endSequenceNumber": records[-1].sequence_number,
-            "approximateArrivalOfFirstRecord": _iso(records[0].arrival),
-            "approximateArrivalOfLastRecord": _iso(records[-1].arrival),
+            "approximateArrivalOfFirstRecord": _iso(records[0].arrival, arrival_precision),
+            "approximateArrivalOfLastRecord": _iso(records[-1].arrival, arrival_precision),
             "batchSize": len(records),
             "streamArn": stream_arn,
         },
     }
+    if condition is FailureCondition.RECORD_AGE_EXCEEDED:
+        del document["responseContext"]  # AWS sends none when records aged out (no invocation is reported)
+    return document

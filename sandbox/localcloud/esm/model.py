@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from sandbox.arn import service_of
+from sandbox.localcloud.esm import filters
 from sandbox.localcloud.shared.kinesis_shards import StartingPosition
 
 
@@ -81,6 +82,7 @@ class MappingConfig:
     bisect: bool
     report_item_failures: bool
     on_failure_arn: str | None
+    filters: tuple[Any, ...] = ()  # FilterCriteria patterns (esm/filters.py); empty: every record
 
     @classmethod
     def of(cls, esm: Any) -> "MappingConfig":
@@ -102,7 +104,15 @@ class MappingConfig:
             bisect=bool(esm.bisect_on_error),
             report_item_failures=REPORT_BATCH_ITEM_FAILURES in (esm.function_response_types or []),
             on_failure_arn=destination.get("Destination") or None,
+            filters=_filters(esm.filter_criteria),
         )
+
+
+def _filters(criteria: Any) -> tuple[Any, ...]:
+    try:
+        return filters.parse(criteria)
+    except filters.InvalidFilter:  # rejected by the API already; a stored one cannot be invalid
+        return ()
 
 
 def _int_or(value: Any, default: int) -> int:

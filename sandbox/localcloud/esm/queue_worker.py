@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from sandbox.backoff import Backoff
+from sandbox.localcloud.esm import filters
 from sandbox.localcloud.esm.model import ProcessingResult, ShardStats
 from sandbox.localcloud.esm.sqs_poller import SqsPoller, arrival
 from sandbox.localcloud.esm.stream_worker import WINDOW_POLL_S, WorkerContext
@@ -47,6 +48,12 @@ class QueueWorker:
         if not batch:
             return Poll.EMPTY
         self.stats.note_read(arrival(batch[-1]))
+        unmatched = [r for r in batch if not filters.matches(config.filters, r)]
+        if unmatched:  # messages no filter matches are deleted, as AWS does
+            self._poller.delete(unmatched)
+            batch = [r for r in batch if r not in unmatched]
+            if not batch:
+                return Poll.FULL
         outcome = self._ctx.sender.send(
             config.function_arn, batch, [r["messageId"] for r in batch], config.report_item_failures
         )

@@ -56,7 +56,7 @@ class SqsPoller:
 
     def _event_record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = message.get("MessageAttributes", {})
-        return {
+        record = {
             "messageId": message["MessageId"],
             "receiptHandle": message["ReceiptHandle"],
             "body": message.get("Body", ""),
@@ -67,15 +67,20 @@ class SqsPoller:
             "eventSourceARN": self.queue_arn,
             "awsRegion": self._region,
         }
+        if message.get("MD5OfMessageAttributes"):
+            record["md5OfMessageAttributes"] = message["MD5OfMessageAttributes"]
+        return record
 
 
 def _attribute(value: dict[str, Any]) -> dict[str, Any]:
     import base64
 
     binary = value.get("BinaryValue")
-    return {
-        "stringValue": value.get("StringValue"),
-        "binaryValue": base64.b64encode(binary).decode() if binary else None,
+    shaped: dict[str, Any] = {"stringValue": value["StringValue"]} if "StringValue" in value else {}
+    if binary:
+        shaped["binaryValue"] = base64.b64encode(binary).decode()
+    return {  # AWS leaves out the value member a String (Binary) attribute does not have
+        **shaped,
         "stringListValues": value.get("StringListValues", []),
         "binaryListValues": [base64.b64encode(b).decode() for b in value.get("BinaryListValues", [])],
         "dataType": value.get("DataType"),

@@ -17,11 +17,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections import deque
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Callable
 
+from sandbox.arn import parse_as
 from sandbox.backoff import Backoff
+from sandbox.localcloud.esm import filters
 from sandbox.localcloud.esm.failure_record import failure_record
 from sandbox.localcloud.esm.model import (
     FailureCondition,
@@ -42,7 +46,7 @@ log = logging.getLogger(__name__)
 EVENT_OVERHEAD_BYTES = 400  # JSON around each record's data in the event
 WINDOW_POLL_S = 0.02
 RETRY_FIRST, RETRY_CAP = 0.05, 1.0  # the function failed: retry the batch (AWS backs off exponentially too)
-ON_FAILURE_SERVICES = ("sqs", "sns")
+ON_FAILURE_SERVICES = ("sqs", "sns", "s3")
 
 
 @dataclass
@@ -81,7 +85,11 @@ class ShardWorker:
         batch = self._gather(config)
         if not batch:
             return Poll.EMPTY
-        self._deliver(config, batch)
+        kept = [r for r in batch if filters.matches(config.filters, r.event)]
+        if kept:
+            self._deliver(config, kept)
+        if kept[-1:] != batch[-1:] and not self._ctx.stop.is_set():
+            self._checkpoint(batch[-1])  # records no filter matched are skipped, as AWS does
         # caught up: let the next batch fill instead of invoking per trickle
         return Poll.FULL if len(batch) >= config.batch_size else Poll.CAUGHT_UP
 
@@ -194,8 +202,12 @@ class ShardWorker:
                 stream_arn=self._ctx.stream_arn,
                 records=records,
             )
+            key = None
+            if parse_as(config.on_failure_arn, "s3") is not None:  # S3 records carry the batch itself
+                document["payload"] = {"Records": [r.event for r in records]}
+                key = s3_failure_key(config.uuid, self._reader.shard_id, document["timestamp"])
             try:
-                self._ctx.destinations.send(config.on_failure_arn, document, services=ON_FAILURE_SERVICES)
+                self._ctx.destinations.send(config.on_failure_arn, document, services=ON_FAILURE_SERVICES, key=key)
             except Exception:
                 log.exception("sending mapping %s's failure record to %s failed", config.uuid, config.on_failure_arn)
         else:
@@ -211,6 +223,13 @@ class ShardWorker:
     def _checkpoint(self, record: SourceRecord) -> None:
         self._ctx.status.checkpoints[self._reader.shard_id] = record.position
         self.stats.checkpoint = record.sequence_number
+
+
+def s3_failure_key(mapping_uuid: str, shard_id: str, timestamp: str) -> str:
+    """AWS's object key of an S3 on-failure record: aws/lambda/UUID/SHARD/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-ID.
+    https://docs.aws.amazon.com/lambda/latest/dg/kinesis-on-failure-destination.html"""
+    at = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return f"aws/lambda/{mapping_uuid}/{shard_id}/{at:%Y/%m/%d}/{at:%Y-%m-%dT%H.%M.%S}-{uuid.uuid4()}"
 
 
 def _within_payload_limit(records: list[SourceRecord]) -> list[SourceRecord]:

@@ -8,7 +8,12 @@ https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
 
 from __future__ import annotations
 
+import base64
+import re
 from typing import Any, Callable
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from sandbox.localcloud import moto_seam as seam
 
@@ -18,7 +23,13 @@ PUBLISH = seam.target(
     "(self, message, message_id, subject=None, message_attributes=None, group_id=None, deduplication_id=None, "
     "message_structure=None)",
 )
-TARGETS = (PUBLISH,)
+POST_DATA = seam.target(
+    "moto.sns.models:Subscription", "get_post_data", "(self, message, message_id, subject, message_attributes=None)"
+)
+CALL = seam.target("moto.sns.responses:SNSResponse", "call_action", "(self)")
+TARGETS = (PUBLISH, POST_DATA, CALL)
+DUPLICATE_MESSAGE = re.compile(r"<message>.*?</message>", re.DOTALL)
+SIGNED_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 
 
 def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
@@ -34,3 +45,36 @@ def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
         return publish
 
     patches.replace(PUBLISH, make)
+    patches.replace(POST_DATA, _signed_as_the_topic_asks)
+    patches.replace(CALL, _errors_as_aws_words_them)
+
+
+def _errors_as_aws_words_them(call_action: Any) -> Any:
+    """moto's XML error repeats the text in a lowercase <message> member SDKs then expose as an extra
+    field; AWS's ErrorResponse has Type, Code and Message only.
+    https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html"""
+
+    def call(response: Any) -> Any:
+        status, headers, body = call_action(response)
+        if int(status) >= 400 and isinstance(body, str) and "<message>" in body:
+            body = DUPLICATE_MESSAGE.sub("", body)
+        return status, headers, body
+
+    return call
+
+
+def _signed_as_the_topic_asks(get_post_data: Any) -> Any:
+    """Sign with SHA1 and SignatureVersion "1" (AWS's default) unless the topic's SignatureVersion
+    is "2" (SHA256); the string to sign includes the Subject when there is one.
+    https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html"""
+
+    def post_data(sub: Any, message: str, message_id: str, subject: str | None, message_attributes: Any = None) -> Any:
+        document = get_post_data(sub, message, message_id, subject, message_attributes)
+        version = "2" if str(getattr(sub.topic, "signature_version", "1")) == "2" else "1"
+        to_sign = "".join(f"{k}\n{document[k]}\n" for k in SIGNED_FIELDS if document.get(k) is not None)
+        algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
+        signature = sub.private_key().sign(to_sign.encode("utf-8"), padding.PKCS1v15(), algorithm)
+        document.update(SignatureVersion=version, Signature=base64.b64encode(signature).decode("ascii"))
+        return document
+
+    return post_data

@@ -1,0 +1,62 @@
+"""A function's configuration as the Lambda API answers it (GetFunction, CreateFunction, ...).
+
+moto answers State `Active` from the start, no RevisionId, LoggingConfig or RuntimeVersionConfig,
+`Layers: []` when there are none, and drops DeadLetterConfig and LoggingConfig from the request.
+AWS answers CreateFunction with State `Pending` (StateReasonCode `Creating`) and `Active` once the
+function can run (here: at once), a RevisionId that changes with every update, the log group in
+LoggingConfig, the runtime's version ARN, and echoes DeadLetterConfig and an empty Environment; no
+Layers key without layers. The first answer after Active carries a new RevisionId, as AWS's does.
+https://docs.aws.amazon.com/lambda/latest/api/API_FunctionConfiguration.html
+https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html
+
+Known gaps: the runtime version ARN is a stable digest of the runtime name, not AWS's published one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+ECHOED = ("DeadLetterConfig", "LoggingConfig", "Environment")  # request fields moto drops, echoed as given
+_EXTRA = "_aws_answer_fields"
+
+
+def remember(fn: Any, spec: dict[str, Any], *, created: bool = False) -> None:
+    """Keep the request fields moto drops, and give the function a new RevisionId."""
+    extra = vars(fn).setdefault(_EXTRA, {})
+    for field in ECHOED:
+        if field in spec:
+            extra[field] = spec[field]
+    extra["RevisionId"] = str(uuid.uuid4())
+    if created:
+        extra["pending"] = True  # the first answer after CreateFunction's reports Active, with a new RevisionId
+
+
+def dead_letter_target(fn: Any) -> str | None:
+    """The function's DeadLetterConfig TargetArn (an SQS queue or SNS topic), if it has one."""
+    return (vars(fn).get(_EXTRA, {}).get("DeadLetterConfig") or {}).get("TargetArn") or None
+
+
+def shape(fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
+    """moto's configuration of `fn` in AWS's form."""
+    extra = vars(fn).setdefault(_EXTRA, {})
+    if not on_create and extra.pop("pending", False):  # Pending -> Active is an update: a new revision
+        extra["RevisionId"] = str(uuid.uuid4())
+    if not config.get("Layers"):
+        config.pop("Layers", None)
+    config["RevisionId"] = extra.setdefault("RevisionId", str(uuid.uuid4()))
+    if "Environment" not in config and extra.get("Environment") is not None:
+        config["Environment"] = {"Variables": {}, **extra["Environment"]}  # an empty Environment is echoed
+    logging_config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{fn.function_name}"}
+    config["LoggingConfig"] = {**logging_config, **(extra.get("LoggingConfig") or {})}
+    dead_letter = extra.get("DeadLetterConfig")
+    if dead_letter and dead_letter.get("TargetArn"):
+        config["DeadLetterConfig"] = dead_letter
+    runtime = config.get("Runtime")
+    if runtime and config.get("PackageType", "Zip") == "Zip":
+        digest = hashlib.sha256(runtime.encode()).hexdigest()
+        config["RuntimeVersionConfig"] = {"RuntimeVersionArn": f"arn:aws:lambda:{fn.region}::runtime:{digest}"}
+    if on_create:
+        config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+    return config
