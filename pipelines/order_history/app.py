@@ -162,7 +162,8 @@ def parse_customer_id(value: Any) -> int:
     if isinstance(value, bool):
         raise BadRequest(f"customer id must be a positive integer such as 17850, got {value!r}")
     text = str(value).strip()
-    if not text.isdigit() or int(text) < 1:
+    # ASCII digits only: str.isdigit() accepts "²", which int() then rejects (an HTTP 500 before)
+    if not (text.isascii() and text.isdigit()) or int(text) < 1:
         raise BadRequest(f"customer id must be a positive integer such as 17850, got {value!r}")
     return int(text)
 

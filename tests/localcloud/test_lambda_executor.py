@@ -13,6 +13,7 @@ import zipfile
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from sandbox.aws import client
 from sandbox.waiting import wait_until
@@ -373,3 +374,15 @@ def test_a_failed_event_goes_as_is_to_the_functions_dead_letter_queue(localcloud
     assert json.loads(message["Body"]) == event
     attributes = {k: v["StringValue"] for k, v in message["MessageAttributes"].items()}
     assert attributes["ErrorMessage"] == "always fails" and attributes["ErrorCode"] == "200" and attributes["RequestID"]
+
+
+@pytest.mark.parametrize("name", ["../../x", "/tmp/x", "a/b", "..", "x" * 65])
+def test_create_function_rejects_names_aws_rejects(localcloud, name):
+    """moto accepts any FunctionName; AWS answers ValidationException (and the name never names a file)."""
+    settings = localcloud.settings
+    with pytest.raises(ClientError) as raised:
+        client("lambda", settings).create_function(
+            FunctionName=name, Runtime="python3.11", Role=_role(settings), Handler="probe/handler.handler",
+            Code={"ZipFile": _zip()})
+    assert raised.value.response["Error"]["Code"] == "ValidationException"
+    assert "functionName" in raised.value.response["Error"]["Message"]

@@ -138,7 +138,7 @@ def test_errors_say_what_is_wrong(cloud):
     load(settings, dlq, history(12345, invoices=2))
     with pytest.raises(NotFound, match="99999"):
         customer_orders(settings, 99999)
-    for bad in ("abc", "0", "-3", "12.5", "", True):
+    for bad in ("abc", "0", "-3", "12.5", "", True, "²", "١٢٣"):  # non-ASCII digits: 400, not 500
         with pytest.raises(BadRequest, match="positive integer"):
             customer_orders(settings, bad)
     with pytest.raises(BadRequest, match="limit"):

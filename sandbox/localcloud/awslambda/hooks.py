@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from typing import Any
 
@@ -49,7 +50,7 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(INVOKE, make)
     patches.replace(ERROR, _aws_error_body)
     patches.replace(CONFIGURATION, _aws_configuration)
-    patches.replace(CREATED, _remembering)
+    patches.replace(CREATED, lambda init: _checking_name(_remembering(init)))
     patches.replace(RECONFIGURED, _remembering)
     patches.replace(RECODED, _remembering)
 
@@ -69,6 +70,28 @@ def _remembering(change: Any) -> Any:
         return answers.shape(fn, result, False) if isinstance(result, dict) and "FunctionArn" in result else result
 
     return changed
+
+
+# CreateFunction's FunctionName as AWS constrains it (a name, an ARN or a partial ARN, 1-140 chars;
+# the name itself 1-64 of [a-zA-Z0-9-_]): moto accepts any string, including "../x", which would then
+# name files. https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html#lambda-CreateFunction-request-FunctionName
+FUNCTION_NAME = re.compile(
+    r"(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]{1,64})"
+)
+
+
+def _checking_name(init: Any) -> Any:
+    def __init__(fn: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        name = str(spec.get("FunctionName", ""))
+        if not (len(name) <= 140 and FUNCTION_NAME.fullmatch(name)):
+            raise seam.LambdaClientError(
+                "ValidationException",
+                f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: "
+                f"Member must satisfy regular expression pattern: {FUNCTION_NAME.pattern}",
+            )
+        init(fn, account_id, spec, *args, **kwargs)
+
+    return __init__
 
 
 def _aws_error_body(init: Any) -> Any:

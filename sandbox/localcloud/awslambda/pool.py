@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -153,7 +154,7 @@ class WorkerPools:
     def _task_root(self, fn: Any, config: FunctionConfig) -> Path:
         """The unzipped code of this function version: extracted once per code SHA-256."""
         digest = config.code_digest or config.code_sha256.replace("/", "_").replace("+", "-")
-        target = self.code_root / f"{config.name}-{digest[:20]}"
+        target = self.code_root / f"{safe_file_name(config.name)}-{safe_file_name(digest[:20])}"
         with self._code_lock:
             if target.is_dir():
                 return target
@@ -245,3 +246,13 @@ def _error_type(payload: bytes) -> str | None:
         return json.loads(payload).get("errorType")
     except (ValueError, AttributeError):
         return None
+
+
+def safe_file_name(name: str) -> str:
+    """`name` as one path component: AWS's name characters kept, anything else (/, .., NUL) replaced.
+
+    moto accepts function names AWS rejects (`../../x`); the code directory must stay under the
+    state dir whatever the name.
+    """
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
+    return cleaned or "_"

@@ -55,10 +55,6 @@ def _escaped(token: str, state_dir: Path) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "localcloud bug (not fixed here: sandbox/localcloud is being restructured): CreateFunction accepts any "
-    "FunctionName (moto does not apply AWS's pattern [a-zA-Z0-9-_]+, 1-64 chars) and awslambda/pool.py _task_root "
-    "unpacks the code to code_root / f'{name}-{digest}', so '../../../x' or '/tmp/x' writes outside the state dir"))
 def test_hostile_function_names_are_rejected_and_write_nothing_outside(reliability_stack):
     token = uuid.uuid4().hex
     lam = client("lambda", reliability_stack)
