@@ -97,7 +97,9 @@ def _no_script_ran(watched) -> None:
     page = watched.page
     assert watched.dialogs == [], f"a dialog fired: {watched.dialogs}"
     assert page.evaluate("window.__pwned") is None
-    assert page.evaluate("document.querySelectorAll('main script, main img').length") == 0
+    # pages carry their own scripts (a slot's fragment too): none may come from the hostile strings
+    assert page.evaluate(
+        "[...document.querySelectorAll('script, img')].filter((e) => /pwned|alert\\(/.test(e.outerHTML)).length") == 0
     assert watched.errors == []
 
 
