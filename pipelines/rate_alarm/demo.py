@@ -43,7 +43,8 @@ def sync(settings: Settings) -> None:
     from sandbox import aws
 
     before = time.time()
-    aws.client("kinesis", settings).put_record(StreamName=settings.names.orders_stream, Data=b'{"marker": "demo"}',
+    # newline-ended like every producer's record: Firehose PurchaseLogs copies it into the NDJSON lake
+    aws.client("kinesis", settings).put_record(StreamName=settings.names.orders_stream, Data=b'{"marker": "demo"}\n',
                                                PartitionKey="demo-marker")
     wait_until(lambda: caught_up(settings, before), timeout=120, interval=0.2, message="the job to catch up")
 

@@ -79,7 +79,7 @@ def test_replaying_the_same_lines_leaves_the_table_identical(stack, replayed):
     sentinel = {"InvoiceNo": "999999", "StockCode": "ZZTEST", "Description": "sentinel", "Quantity": 1,
                 "InvoiceDate": "12/9/2011 12:50", "UnitPrice": 1.0, "CustomerID": 99999, "Country": "Nowhere",
                 "LineNo": 1}
-    client("kinesis", stack).put_record(StreamName=stack.names.orders_stream, Data=json.dumps(sentinel).encode(),
+    client("kinesis", stack).put_record(StreamName=stack.names.orders_stream, Data=json.dumps(sentinel).encode() + b"\n",
                                         PartitionKey="99999")
     wait_until(lambda: any(k[0] == "99999" for k in _scan(stack)), timeout=60, message="the sentinel line")
     wait_until(drained, timeout=30, message="the mapping to drain")
