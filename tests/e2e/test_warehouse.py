@@ -25,8 +25,19 @@ def _lake_records(settings) -> list[tuple[dict, str]]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="orders/"):
         for obj in page.get("Contents", []):
             body = gzip.decompress(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
-            out.extend((json.loads(line), obj["Key"]) for line in body.splitlines() if line.strip())
+            out.extend((record, obj["Key"]) for record in map(_object_or_none, body.splitlines()) if record)
     return out
+
+
+def _object_or_none(line: bytes) -> dict | None:
+    """A lake line as an order line; None for the rest. Other tests on this stack put records that are not
+    order lines on CadabraOrders (garbage, pipeline 3's marker), and Firehose copies them into the lake as
+    sent: the catalog reader skips what is not JSON, and no order query counts a line without an invoice."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) and "InvoiceNo" in record else None
 
 
 def test_the_warehouse_pipeline(stack):
