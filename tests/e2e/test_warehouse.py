@@ -14,6 +14,7 @@ import pytest
 from generators import lake
 from pipelines.warehouse import app, dashboard, load
 from sandbox import aws
+from sandbox.waiting import wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -40,7 +41,26 @@ def _object_or_none(line: bytes) -> dict | None:
     return record if isinstance(record, dict) and "InvoiceNo" in record else None
 
 
+def _settled(settings) -> None:
+    """Until PurchaseLogs has nothing buffered and the lake stops growing: earlier tests' orders still on
+    their way would otherwise change the lake between this test's two loads."""
+    s3 = aws.client("s3", settings)
+    history: list[int] = []
+
+    def quiet() -> bool:
+        with urllib.request.urlopen(settings.console_url + "/api/localcloud/firehose", timeout=10) as resp:
+            rows = json.loads(resp.read())
+        buffered = sum(r.get("buffered_records") or 0 for r in rows if r.get("name") == settings.names.purchase_firehose)
+        count = sum(page.get("KeyCount", 0) for page in s3.get_paginator("list_objects_v2").paginate(
+            Bucket=settings.names.datalake_bucket, Prefix="orders/"))
+        history.append(count)
+        return buffered == 0 and len(history) >= 4 and len(set(history[-4:])) == 1
+
+    wait_until(quiet, timeout=180, interval=3.0, message="the lake to stop growing")
+
+
 def test_the_warehouse_pipeline(stack):
+    _settled(stack)
     lake.seed(stack)
     records = _lake_records(stack)
     done = app.crawl(stack)
