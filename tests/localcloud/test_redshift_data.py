@@ -42,6 +42,20 @@ def test_round_trip_with_redshift_ddl_parameters_types_and_listing(localcloud):
     assert next(s for s in listed if s["Id"] == batch["Id"])["IsBatchStatement"] is True
 
 
+def test_the_data_api_runs_what_only_redshift_writes(localcloud):
+    """Column DISTKEY/SORTKEY, BACKUP, INTERLEAVED SORTKEY, LISTAGG ... WITHIN GROUP and APPROXIMATE
+    COUNT(DISTINCT) reach PostgreSQL translated through the Data API, as through `to_postgres`."""
+    settings = localcloud.settings
+    created = redshift(settings, "CREATE TABLE only_rs (id INT DISTKEY, name VARCHAR(20) SORTKEY) BACKUP NO "
+                                 "INTERLEAVED SORTKEY (id, name)")
+    assert created["Status"] == "FINISHED", created
+    assert redshift(settings, "INSERT INTO only_rs VALUES (1, 'b'), (2, 'a'), (3, 'a')")["Status"] == "FINISHED"
+    query = redshift(settings, "SELECT LISTAGG(name, ',') WITHIN GROUP (ORDER BY name) AS names, "
+                               "APPROXIMATE COUNT(DISTINCT name) AS distinct_names FROM only_rs")
+    assert query["Status"] == "FINISHED", query
+    assert records(settings, query["Id"]) == [["a,a,b", 2]]
+
+
 def test_failures_carry_the_reason_and_a_failed_batch_commits_nothing(localcloud):
     settings = localcloud.settings
     missing = redshift(settings, "SELECT * FROM no_such_table")

@@ -313,7 +313,7 @@ def run_sql(cursor: Any, part: Part, parameters: dict[str, str], glue: Any, s3: 
     if external is not None:
         spectrum.create_external_schema(cursor, glue, external.schema, external.database, external.region, external.if_not_exists)
         return
-    tree = translate.parse(part.sql)
+    sql, tree = translate.redshift_tree(part.sql)
     if isinstance(tree, exp.Copy):
         part.result_rows = copy.run_copy(cursor, s3, copy.parse_copy(part.sql, tree))
         return
@@ -321,9 +321,7 @@ def run_sql(cursor: Any, part: Part, parameters: dict[str, str], glue: Any, s3: 
         schemas = spectrum.external_schemas(cursor)
         for schema, table in spectrum.referenced(tree, schemas):
             spectrum.refresh(cursor, glue, reader, schema, schemas[schema], table)
-        sql = translate.bind(translate.strip_storage(tree), parameters).sql(dialect="postgres")
-    else:
-        sql = part.sql
+        sql = translate.bind(tree, parameters).sql(dialect="postgres")
     cursor.execute(sql)
     if cursor.description is None:
         part.result_rows = cursor.rowcount

@@ -111,13 +111,20 @@ def bind(tree: exp.Expression, parameters: dict[str, str]) -> exp.Expression:
     return tree
 
 
-def to_postgres(sql: str, parameters: dict[str, str] | None = None) -> str:
-    """A Redshift statement as PostgreSQL runs it."""
+def redshift_tree(sql: str) -> tuple[str, exp.Expression]:
+    """One Redshift statement read as PostgreSQL will run it, before parameters are bound: the text
+    without Redshift's storage clauses and the tree without storage properties, Redshift-only
+    functions rewritten. A statement sqlglot keeps as a Command runs as that text."""
     try:
         sql = redshift_only.drop_storage_clauses(sql)
     except (ParseError, TokenError) as exc:
         raise TranslationError(str(exc)) from None
-    tree = redshift_only.rewrite_functions(strip_storage(parse(sql)))
+    return sql, redshift_only.rewrite_functions(strip_storage(parse(sql)))
+
+
+def to_postgres(sql: str, parameters: dict[str, str] | None = None) -> str:
+    """A Redshift statement as PostgreSQL runs it."""
+    sql, tree = redshift_tree(sql)
     if isinstance(tree, exp.Command):
         return sql
     return bind(tree, parameters or {}).sql(dialect="postgres")
