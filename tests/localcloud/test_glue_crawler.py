@@ -159,3 +159,9 @@ def test_null_only_columns_and_struct_fields_take_the_other_objects_types():
     assert columns(guests) == [{"Name": "customerid", "Type": "string"}, {"Name": "tags", "Type": "struct<x:string>"}]
     merged = guests.merge(infer_object("b.gz", lines({"CustomerID": 17850, "Tags": {"x": 1}})))
     assert columns(merged) == [{"Name": "customerid", "Type": "bigint"}, {"Name": "tags", "Type": "struct<x:bigint>"}]
+
+
+def test_struct_fields_with_parameterised_types_widen_field_by_field():
+    """A Parquet decimal inside a struct (`decimal(10,2)`) keeps its comma: fields split where Glue's do."""
+    assert widen("struct<a:decimal(10,2),b:bigint>", "struct<b:double,c:string>") == \
+        "struct<a:decimal(10,2),b:double,c:string>"

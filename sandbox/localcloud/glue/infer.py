@@ -27,6 +27,8 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from sandbox.localcloud.shared.glue_types import split_top
+
 SAMPLE_BYTES = 1024 * 1024
 NULL = "null"  # only nulls seen so far: widened by the first real type, written to the catalog as string
 MAX_REPORTED = 20
@@ -72,17 +74,8 @@ def widen(a: str, b: str) -> str:
 
 
 def _fields(struct: str) -> dict[str, str]:
-    out, depth, start, body = {}, 0, 0, struct[7:-1]
-    for i, c in enumerate(body + ","):
-        if c == "<":
-            depth += 1
-        elif c == ">":
-            depth -= 1
-        elif c == "," and depth == 0:
-            name, _, kind = body[start:i].partition(":")
-            out[name] = kind
-            start = i + 1
-    return out
+    """`struct<a:int,b:decimal(10,2)>` as {name: type}."""
+    return {name: kind for name, _, kind in (field.partition(":") for field in split_top(struct[7:-1]))}
 
 
 def _merge_fields(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
