@@ -1,7 +1,8 @@
 """moto's answers reshaped as AWS forms them, for the services localcloud has no package for.
 
 Hooks into moto (installed through the seam by `LocalCloud.start()`, undone at stop). Each changes
-only the form of an answer a client sees, never what is stored:
+the form of an answer a client sees, never what is stored, except that Kinesis's numbering also
+gives every record its own number (1. below):
 
 1. Kinesis sequence numbers: moto numbers a shard's records 1, 2, 3... AWS's are 56-digit decimal
    strings, unique per stream and increasing per shard; clients store, compare and log them
@@ -10,6 +11,11 @@ only the form of an answer a client sees, never what is stored:
    time the shard was first used in microseconds, the shard's index), still one apart so readers
    (`shared/kinesis_shards.py`) step through them by position; `Shard.get_min_sequence_number`
    answers the shard's base as its StartingSequenceNumber, as AWS does for a shard with no record.
+   `Shard.get_max_sequence_number` reads the last key of the shard's insertion-ordered records
+   instead of copying every key into a list (moto calls it per PutRecord(s) entry: O(n) per put
+   made a replay quadratic). `Stream.put_record` runs under one lock: moto numbers "last + 1"
+   without one, so two requests at once (a Spark writer's parallel tasks, two producers) could
+   take the same number and one record silently replaced the other.
 
    `KinesisBackend.create_stream` without ShardCount or StreamModeDetails creates an on-demand
    stream, as AWS does, where moto fails with a 500
@@ -31,7 +37,9 @@ Known gaps: sequence numbers of consecutive records differ by one (AWS's by larg
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 import time
 import uuid
 import zlib
@@ -43,6 +51,8 @@ SHARD_PUT = seam.target(
     "moto.kinesis.models:Shard", "put_record", "(self, partition_key, data, explicit_hash_key)"
 )
 SHARD_START = seam.target("moto.kinesis.models:Shard", "get_min_sequence_number", "(self)")
+SHARD_MAX = seam.target("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)")
+STREAM_PUT = seam.target("moto.kinesis.models:Stream", "put_record", "(self, partition_key, explicit_hash_key, data)")
 CREATE_STREAM = seam.target(
     "moto.kinesis.models:KinesisBackend", "create_stream",
     "(self, stream_name, shard_count, stream_mode=None, retention_period_hours=None)",
@@ -50,7 +60,7 @@ CREATE_STREAM = seam.target(
 DYNAMODB_CALL = seam.target("moto.dynamodb.responses:DynamoHandler", "call_action", "(self)")
 TABLE_DESCRIBE = seam.target("moto.dynamodb.models.table:Table", "describe", "(self, base_key='TableDescription')")
 SQS_CALL = seam.target("moto.sqs.responses:SQSResponse", "call_action", "(self)")
-TARGETS = (SHARD_PUT, SHARD_START, CREATE_STREAM, DYNAMODB_CALL, TABLE_DESCRIBE, SQS_CALL)
+TARGETS = (SHARD_PUT, SHARD_START, SHARD_MAX, STREAM_PUT, CREATE_STREAM, DYNAMODB_CALL, TABLE_DESCRIBE, SQS_CALL)
 
 _BASE = "_aws_sequence_base"
 
@@ -59,6 +69,8 @@ def install(patches: seam.Patches) -> None:
     """Install the answer hooks into `patches` (undone with them)."""
     patches.replace(SHARD_PUT, lambda _original: _put_record)
     patches.replace(SHARD_START, lambda _original: sequence_base)
+    patches.replace(SHARD_MAX, lambda _original: last_sequence_number)
+    patches.replace(STREAM_PUT, _locked)
     patches.replace(CREATE_STREAM, _on_demand_by_default)
     patches.replace(DYNAMODB_CALL, _dynamodb_as_asked)
     patches.replace(TABLE_DESCRIBE, _table_described)
@@ -74,11 +86,27 @@ def sequence_base(shard: Any) -> int:
     return base
 
 
+def last_sequence_number(shard: Any) -> int:
+    """The shard's last record's number (0 when it has none): moto inserts them in increasing order."""
+    return next(reversed(shard.records), 0)
+
+
 def _put_record(shard: Any, partition_key: str, data: str, explicit_hash_key: str) -> str:
-    records = shard.records
-    number = (next(reversed(records)) if records else sequence_base(shard)) + 1
-    records[number] = seam.KinesisRecord(partition_key, data, number, explicit_hash_key)
+    number = (last_sequence_number(shard) or sequence_base(shard)) + 1
+    shard.records[number] = seam.KinesisRecord(partition_key, data, number, explicit_hash_key)
     return str(number)
+
+
+_put_lock = threading.Lock()
+
+
+def _locked(put: Any) -> Any:
+    @functools.wraps(put)
+    def put_record(*args: Any, **kwargs: Any) -> Any:
+        with _put_lock:
+            return put(*args, **kwargs)
+
+    return put_record
 
 
 def _on_demand_by_default(create_stream: Any) -> Any:

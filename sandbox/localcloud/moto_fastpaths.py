@@ -3,13 +3,7 @@
 Hooks into moto (installed through the seam by `LocalCloud.start()` before the server answers,
 undone at stop): pure performance, no behaviour a client can see changes.
 
-1. `moto.kinesis.models.Shard.get_max_sequence_number` reads the
-   last key of the shard's insertion-ordered record dict instead of copying every key into
-   a list. moto calls the former once per PutRecord(s) entry, so a shard holding n records cost
-   O(n) per put: a replay of the 541,909-line data set spent minutes in it. Same answer, since
-   moto inserts sequence numbers in increasing order
-   (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutRecords.html).
-2. `moto.sqs.models.SQSBackend.send_message` is wrapped so that, while (and only while) a send runs
+1. `moto.sqs.models.SQSBackend.send_message` is wrapped so that, while (and only while) a send runs
    on the calling thread, the three `Queue.approximate_number_of_messages*` properties answer 0.
    moto's send reads `queue.attributes.get("ContentBasedDeduplication")`, and `Queue.attributes`
    computes every attribute, these counts too, each a pass over all queued messages: a
@@ -17,22 +11,19 @@ undone at stop): pure performance, no behaviour a client can see changes.
    filled quadratically. SendMessage's answer carries no queue attributes and the send path reads
    only ContentBasedDeduplication, so nothing a client sees changes; GetQueueAttributes still counts
    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html).
-3. `moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host` is memoised per
+2. `moto.moto_server.werkzeug_app.DomainDispatcherApplication.get_backend_for_host` is memoised per
    host. moto resolves the backend of every request under one lock by listing its own package
    folder (an `isdir` per service, ~180) and matching hundreds of URL patterns; the answer for a
    host never changes while the server runs. Misses (unknown hosts) are not cached.
-4. `moto.s3.models.S3Backend.list_objects_v2` without a delimiter (what a crawler, an Athena scan
+3. `moto.s3.models.S3Backend.list_objects_v2` without a delimiter (what a crawler, an Athena scan
    or COPY lists): moto builds, sorts and scans every key object of the bucket for every page of
    1,000 (a 23,260-object lake: ~0.3-1 s per page, 24 pages); here the key names alone are
    filtered and sorted (C string comparisons) and only the page's keys are resolved. Same keys,
    order, truncation and continuation tokens (moto's own `_truncate_result` makes them); with a
    delimiter, moto's path runs
    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html).
-5. `moto.kinesis.models.Stream.put_record` (PutRecord, and PutRecords per entry) runs under one
-   lock. moto numbers a shard's records "last + 1" without one, so two requests at once (a Spark
-   writer's parallel tasks, two producers) could take the same number and one record silently
-   replaced the other; Kinesis gives every record its own sequence number. (The one entry here
-   that fixes behaviour rather than speed.)
+Kinesis's PutRecord paths (numbering under a lock, the last number read in O(1)) are in
+`moto_answers.py`, which owns a shard's sequence numbers.
 """
 
 from __future__ import annotations
@@ -43,7 +34,6 @@ from typing import Any, Callable
 
 from sandbox.localcloud import moto_seam as seam
 
-SHARD_MAX = seam.target("moto.kinesis.models:Shard", "get_max_sequence_number", "(self)")
 SQS_SEND = seam.target(
     "moto.sqs.models:SQSBackend",
     "send_message",
@@ -61,12 +51,11 @@ SQS_COUNTS = tuple(
 BACKEND_FOR_HOST = seam.target(
     "moto.moto_server.werkzeug_app:DomainDispatcherApplication", "get_backend_for_host", "(self, host)"
 )
-STREAM_PUT = seam.target("moto.kinesis.models:Stream", "put_record", "(self, partition_key, explicit_hash_key, data)")
 S3_LIST_V2 = seam.target(
     "moto.s3.models:S3Backend", "list_objects_v2",
     "(self, bucket, prefix, delimiter, continuation_token, start_after, max_keys)",
 )
-TARGETS = (SHARD_MAX, SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST, S3_LIST_V2, STREAM_PUT)
+TARGETS = (SQS_SEND, *SQS_COUNTS, BACKEND_FOR_HOST, S3_LIST_V2)
 
 _sending = threading.local()
 
@@ -74,8 +63,6 @@ _sending = threading.local()
 def install(patches: seam.Patches) -> None:
     """Install the fast paths into `patches` (undone with them)."""
     patches.replace(BACKEND_FOR_HOST, _memoised)
-    patches.replace(STREAM_PUT, _locked)
-    patches.replace(SHARD_MAX, lambda _original: _last_sequence_number)
     patches.replace(SQS_SEND, _counting_sends)
     for count in SQS_COUNTS:
         patches.replace(count, lambda original: property(_count_outside_send(original.fget)))
@@ -118,18 +105,6 @@ def _counting_sends(send: Callable[..., Any]) -> Callable[..., Any]:
     return send_message
 
 
-_put_lock = threading.Lock()
-
-
-def _locked(put: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(put)
-    def put_record(*args: Any, **kwargs: Any) -> Any:
-        with _put_lock:
-            return put(*args, **kwargs)
-
-    return put_record
-
-
 def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str | None], Any]:
     known: dict[str, Any] = {}
 
@@ -143,10 +118,6 @@ def _memoised(resolve: Callable[[Any, str | None], Any]) -> Callable[[Any, str |
         return backend
 
     return get_backend_for_host
-
-
-def _last_sequence_number(shard: Any) -> int:
-    return next(reversed(shard.records), 0) if shard.records else 0
 
 
 def _count_outside_send(count: Callable[[Any], int]) -> Callable[[Any], int]:
