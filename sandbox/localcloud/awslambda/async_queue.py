@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sandbox.backoff import Backoff
-from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, iso_now, unqualified_arn
+from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, invoked_arn, iso_now
 from sandbox.localcloud.awslambda import answers
 from sandbox.localcloud.shared.destinations import DestinationSender, UnsupportedDestination
 from sandbox.settings import Settings
@@ -169,7 +169,7 @@ class AsyncQueue:
             "timestamp": iso_now(),
             "requestContext": {
                 "requestId": event.request_id,
-                "functionArn": f"{unqualified_arn(config)}:{config.version}",
+                "functionArn": invoked_arn(config, config.version),
                 "condition": condition,
                 "approximateInvokeCount": event.attempt,
             },

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from sandbox import arn
+
 
 @dataclass(frozen=True)
 class FunctionConfig:
@@ -84,6 +86,6 @@ def error_payload(error_type: str, message: str) -> bytes:
     return json.dumps({"errorMessage": message, "errorType": error_type}).encode()
 
 
-def unqualified_arn(config: FunctionConfig) -> str:
-    """The function's ARN without a version or alias."""
-    return f"arn:aws:lambda:{config.region}:{config.account_id}:function:{config.name}"
+def invoked_arn(config: FunctionConfig, qualifier: str | None = None) -> str:
+    """The ARN an invocation names: the function's, with the version or alias it was invoked by."""
+    return arn.function_arn(config.region, config.account_id, config.name, qualifier)

@@ -30,7 +30,7 @@ from typing import Any
 from sandbox.arn import parse_as
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.awslambda.async_queue import AsyncQueue
-from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, iso_now, unqualified_arn
+from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, invoked_arn, iso_now
 from sandbox.localcloud.awslambda.logs import RUNTIME_VERSION, LogBatch, LogSink, log_stream_name, report_line, split_lines
 from sandbox.localcloud.awslambda.pool import BadCode, WorkerPools
 from sandbox.localcloud.awslambda.process import Worker
@@ -94,15 +94,15 @@ class Executor:
         fn, qualifier = self.resolve(function, qualifier)
         kind = InvocationType(invocation_type)
         config = FunctionConfig.of(fn)
-        invoked_arn = unqualified_arn(config) + (f":{qualifier}" if qualifier else "")
+        called_arn = invoked_arn(config, qualifier)
         request_id = str(uuid.uuid4())
         if kind is InvocationType.DRY_RUN:
             return InvocationResult(204, b"", request_id=request_id, executed_version=config.version)
         body = normalise_payload(payload)
         if kind is InvocationType.EVENT:
-            self.enqueue(fn, body, invoked_arn, request_id)
+            self.enqueue(fn, body, called_arn, request_id)
             return InvocationResult(202, b"", request_id=request_id, executed_version=config.version)
-        result, tail = self.run(fn, config, body, invoked_arn, request_id)
+        result, tail = self.run(fn, config, body, called_arn, request_id)
         return InvocationResult(
             200,
             result.payload,

@@ -24,7 +24,7 @@ from typing import Any
 
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.awslambda import answers
-from sandbox.localcloud.awslambda.config import FunctionConfig, unqualified_arn
+from sandbox.localcloud.awslambda.config import FunctionConfig, invoked_arn
 from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
 
 INVOKE = seam.target(
@@ -119,12 +119,12 @@ def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: An
         return b""
     payload = normalise_payload(body)
     request_id = str(uuid.uuid4())
-    invoked_arn = (unqualified_arn(config) + f":{qualifier}") if qualifier else config.function_arn
+    called_arn = invoked_arn(config, qualifier)
     if kind is InvocationType.EVENT:  # AWS's 202 names no executed version
-        executor.enqueue(fn, payload, invoked_arn, request_id)
+        executor.enqueue(fn, payload, called_arn, request_id)
         return b""
     response_headers["x-amz-executed-version"] = config.version
-    result, tail = executor.run(fn, config, payload, invoked_arn, request_id)
+    result, tail = executor.run(fn, config, payload, called_arn, request_id)
     if result.error:
         response_headers["x-amz-function-error"] = "Unhandled"
     if (_header(request_headers, "X-Amz-Log-Type") or "").lower() == "tail":
