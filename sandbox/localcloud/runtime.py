@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
+from sandbox import aws
 from sandbox.localcloud.shared.destinations import DestinationSender
 from sandbox.settings import Settings
 
@@ -34,6 +35,7 @@ class InvocationResult:
 
 
 Invoker = Callable[..., InvocationResult]
+Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client: Runtime.client
 
 
 class Extension(Protocol):
@@ -87,6 +89,11 @@ class Runtime:
         if self._invoker is None:
             raise RuntimeError("the Lambda executor is not installed: localcloud cannot run functions")
         return self._invoker(function, payload, invocation_type=invocation_type, qualifier=qualifier)
+
+    def client(self, service: str, region: str) -> Any:
+        """A boto3 client of `service` in `region` at the stack's endpoint: how the extensions that only
+        react to other services reach them, so they serve the Docker stack beside LocalStack too."""
+        return aws.client(service, self.settings, region_name=region)
 
     def reset(self) -> None:
         """After moto's reset: every extension drops its state (one failing does not stop the others)."""

@@ -21,10 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.localcloud.athena import query, results
 from sandbox.localcloud.shared.catalog_tables import TableReader
+from sandbox.localcloud.runtime import Clients
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,6 @@ class NotFinished(Exception):
     pass
 
 
-Clients = Callable[[str, str], Any]
 
 
 class AthenaEngine:

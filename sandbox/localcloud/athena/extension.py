@@ -7,9 +7,6 @@ of moto, whose query executions return canned rows. Known gaps: see engine.py an
 
 from __future__ import annotations
 
-from typing import Any
-
-from sandbox import aws
 from sandbox.localcloud.athena import hooks
 from sandbox.localcloud.athena.engine import AthenaEngine
 from sandbox.localcloud.runtime import Runtime
@@ -21,9 +18,6 @@ class AthenaQueries(ServiceExtension):
     targets = hooks.TARGETS
 
     def start(self, runtime: Runtime) -> AthenaEngine:
-        def clients(service: str, region: str) -> Any:
-            return aws.client(service, runtime.settings, region_name=region)
-
-        engine = AthenaEngine(runtime.settings, clients)
+        engine = AthenaEngine(runtime.settings, runtime.client)
         hooks.install(self.patches, engine)
         return engine

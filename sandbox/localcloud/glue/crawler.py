@@ -30,11 +30,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import StrEnum
-from typing import Any, Callable
+from typing import Any
 
 from sandbox.localcloud.glue import catalog
 from sandbox.localcloud.glue.discovery import S3Object, TableLayout, discover
 from sandbox.localcloud.glue.infer import Inferred, infer_object
+from sandbox.localcloud.runtime import Clients
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,6 @@ class CrawlerBusy(Exception):
     """StartCrawler on a running crawler (CrawlerRunningException) or StopCrawler on an idle one."""
 
 
-Clients = Callable[[str, str], Any]  # (service, region) -> boto3 client
 
 
 class CrawlerEngine:

@@ -8,9 +8,6 @@ flips a state. Known gaps: see crawler.py, discovery.py and infer.py.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sandbox import aws
 from sandbox.localcloud.glue import hooks
 from sandbox.localcloud.glue.crawler import CrawlerEngine
 from sandbox.localcloud.runtime import Runtime
@@ -22,9 +19,6 @@ class GlueCrawlers(ServiceExtension):
     targets = hooks.TARGETS
 
     def start(self, runtime: Runtime) -> CrawlerEngine:
-        def clients(service: str, region: str) -> Any:
-            return aws.client(service, runtime.settings, region_name=region)
-
-        engine = CrawlerEngine(runtime.settings, clients)
+        engine = CrawlerEngine(runtime.settings, runtime.client)
         hooks.install(self.patches, engine)
         return engine

@@ -32,6 +32,7 @@ from sqlglot import exp
 
 from sandbox.localcloud.redshift_data import copy, spectrum, translate
 from sandbox.localcloud.shared.catalog_tables import TableReader
+from sandbox.localcloud.runtime import Clients
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,6 @@ def field_of(value: Any) -> dict[str, Any]:
     return {"stringValue": str(value)}
 
 
-Clients = Callable[[str, str], Any]
 
 
 class DataApiEngine:

@@ -8,9 +8,6 @@ return canned rows. Known gaps: see engine.py, translate.py, copy.py and spectru
 
 from __future__ import annotations
 
-from typing import Any
-
-from sandbox import aws
 from sandbox.localcloud.redshift_data import hooks
 from sandbox.localcloud.redshift_data.engine import DataApiEngine
 from sandbox.localcloud.runtime import Runtime
@@ -22,9 +19,6 @@ class RedshiftDataApi(ServiceExtension):
     targets = hooks.TARGETS
 
     def start(self, runtime: Runtime) -> DataApiEngine:
-        def clients(service: str, region: str) -> Any:
-            return aws.client(service, runtime.settings, region_name=region)
-
-        engine = DataApiEngine(runtime.settings, clients)
+        engine = DataApiEngine(runtime.settings, runtime.client)
         hooks.install(self.patches, engine, runtime.settings.names.redshift_cluster)
         return engine

@@ -22,6 +22,7 @@ from sandbox.arn import Arn, parse_as
 from sandbox.settings import Settings
 
 Invoke = Callable[..., Any]  # the runtime's invoke(function, payload, invocation_type=...)
+Attributes = dict[str, dict[str, str]]  # SQS/SNS message attributes
 
 
 class UnsupportedDestination(ValueError):
@@ -34,7 +35,7 @@ class DestinationSender:
     def __init__(self, settings: Settings, invoke: Invoke) -> None:
         self.settings = settings
         self._invoke = invoke
-        self._senders: dict[str, Callable[[Arn, str, str | None], None]] = {
+        self._senders: dict[str, Callable[..., None]] = {
             "sqs": self._to_sqs,
             "sns": self._to_sns,
             "lambda": self._to_lambda,
@@ -66,27 +67,24 @@ class DestinationSender:
             "ErrorCode": {"DataType": "Number", "StringValue": "200"},
             "ErrorMessage": {"DataType": "String", "StringValue": error_message[:1000] or "Unhandled"},
         }
-        if (arn := parse_as(target_arn, "sqs")) is not None:
-            client = aws.client("sqs", self.settings)
-            url = client.get_queue_url(QueueName=arn.resource, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
-            client.send_message(QueueUrl=url, MessageBody=body, MessageAttributes=attributes)
-        elif parse_as(target_arn, "sns") is not None:
-            aws.client("sns", self.settings).publish(TopicArn=target_arn, Message=body, MessageAttributes=attributes)
-        else:
+        arn = parse_as(target_arn, "sqs") or parse_as(target_arn, "sns")
+        if arn is None:
             raise UnsupportedDestination(f"dead-letter target {target_arn!r} is neither an SQS queue nor an SNS topic")
+        self._senders[arn.service](arn, body, None, attributes)
 
-    def _to_sqs(self, arn: Arn, body: str, _key: str | None = None) -> None:
+    def _to_sqs(self, arn: Arn, body: str, _key: str | None = None, attributes: Attributes | None = None) -> None:
         client = aws.client("sqs", self.settings)
         url = client.get_queue_url(QueueName=arn.resource, QueueOwnerAWSAccountId=arn.account)["QueueUrl"]
-        client.send_message(QueueUrl=url, MessageBody=body)
+        client.send_message(QueueUrl=url, MessageBody=body, **({"MessageAttributes": attributes} if attributes else {}))
 
-    def _to_sns(self, arn: Arn, body: str, _key: str | None = None) -> None:
-        aws.client("sns", self.settings).publish(TopicArn=str(arn), Message=body)
+    def _to_sns(self, arn: Arn, body: str, _key: str | None = None, attributes: Attributes | None = None) -> None:
+        aws.client("sns", self.settings).publish(
+            TopicArn=str(arn), Message=body, **({"MessageAttributes": attributes} if attributes else {}))
 
-    def _to_lambda(self, arn: Arn, body: str, _key: str | None = None) -> None:
+    def _to_lambda(self, arn: Arn, body: str, _key: str | None = None, _attributes: Attributes | None = None) -> None:
         self._invoke(str(arn), body.encode(), invocation_type="Event")
 
-    def _to_s3(self, arn: Arn, body: str, key: str | None = None) -> None:
+    def _to_s3(self, arn: Arn, body: str, key: str | None = None, _attributes: Attributes | None = None) -> None:
         if not key:
             raise UnsupportedDestination(f"an S3 destination ({arn}) needs an object key")
         aws.client("s3", self.settings).put_object(Bucket=arn.resource, Key=key, Body=body.encode())
