@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any
 
 from sandbox.localcloud.athena import query, results
-from sandbox.localcloud.shared.catalog_tables import TableReader
+from sandbox.localcloud.shared.catalog_tables import TableReaders, split_s3_url
 from sandbox.localcloud.runtime import Clients
 from sandbox.settings import Settings
 
@@ -125,7 +125,7 @@ class AthenaEngine:
         self._executions: dict[str, Execution] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="athena-query")
-        self._readers: dict[str, TableReader] = {}
+        self._readers = TableReaders(clients)
 
     # -- the API ------------------------------------------------------------------------------
     def start(self, account_id: str, region: str, sql: str, database: str | None, workgroup: str,
@@ -190,8 +190,7 @@ class AthenaEngine:
     def reset(self) -> None:
         with self._lock:
             self._executions.clear()
-        for reader in self._readers.values():
-            reader.clear()
+        self._readers.clear()
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -202,12 +201,6 @@ class AthenaEngine:
                  "engine_ms": e.outcome.engine_ms if e.outcome else None, "output": e.result_location} for e in executions]
 
     # -- one query ----------------------------------------------------------------------------
-    def _reader(self, region: str) -> TableReader:
-        with self._lock:
-            if region not in self._readers:
-                self._readers[region] = TableReader(self._clients("s3", region))
-            return self._readers[region]
-
     def _run(self, execution: Execution) -> None:
         if execution.state is QueryState.CANCELLED:
             return
@@ -219,9 +212,9 @@ class AthenaEngine:
 
         try:
             outcome = query.run(execution.sql, execution.database, self._clients("glue", execution.region),
-                                self._reader(execution.region), execution.parameters, on_connection=attach)
+                                self._readers.get(execution.region), execution.parameters, on_connection=attach)
             if execution.result_location:
-                bucket, _, key = execution.result_location.removeprefix("s3://").partition("/")
+                bucket, key = split_s3_url(execution.result_location)
                 s3 = self._clients("s3", execution.region)
                 s3.put_object(Bucket=bucket, Key=key, Body=results.csv_bytes(outcome.columns, outcome.rows), ContentType="text/csv")
                 s3.put_object(Bucket=bucket, Key=key + ".metadata", Body=results.metadata_bytes(outcome.columns))

@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterator
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.firehose import hooks
 from sandbox.localcloud.firehose.engine import FirehoseEngine, utc_now
-from sandbox.localcloud.runtime import InvocationResult, Runtime
+from sandbox.localcloud.runtime import Runtime
 from sandbox.localcloud.service import ServiceExtension
 
 
@@ -44,10 +44,7 @@ class FirehoseDelivery(ServiceExtension):
         self._tick_seconds = tick_seconds
 
     def start(self, runtime: Runtime) -> FirehoseEngine:
-        def invoke(function: str, payload: bytes, **kwargs: Any) -> InvocationResult:
-            return runtime.invoke(function, payload, **kwargs)
-
-        engine = FirehoseEngine(runtime.settings, MotoCatalog(), invoke, clock=self._clock, tick_seconds=self._tick_seconds)
+        engine = FirehoseEngine(runtime.settings, MotoCatalog(), runtime.invoke, clock=self._clock, tick_seconds=self._tick_seconds)
         hooks.install(self.patches, engine)
         engine.start()
         return engine

@@ -37,6 +37,7 @@ from sandbox.localcloud.glue.discovery import S3Object, TableLayout, discover
 from sandbox.localcloud.glue.infer import Inferred, infer_object
 from sandbox.localcloud.runtime import Clients
 from sandbox.settings import Settings
+from sandbox.localcloud.shared.catalog_tables import split_s3_url
 
 log = logging.getLogger(__name__)
 READERS = 8  # concurrent GetObject calls while sampling
@@ -225,7 +226,7 @@ class CrawlerEngine:
         policy = crawler.get("SchemaChangePolicy") or {}
         catalog.ensure_database(glue, database)
         for target in (crawler.get("Targets") or {}).get("S3Targets", []):
-            bucket, _, prefix = target["Path"].removeprefix("s3://").partition("/")
+            bucket, prefix = split_s3_url(target["Path"])
             objects = _list(s3, bucket, prefix)
             crawl.objects += len(objects)
             tables = discover(bucket, prefix, objects, target.get("Exclusions") or [],

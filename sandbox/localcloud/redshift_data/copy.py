@@ -31,6 +31,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
+from sandbox.localcloud.shared.catalog_tables import split_s3_url
+
 
 READERS = 8  # concurrent GetObject calls
 
@@ -111,7 +113,7 @@ def parse_copy(sql: str, tree: exp.Copy) -> CopyCommand:
 
 
 def _objects(s3: Any, source: str) -> list[str]:
-    bucket, _, prefix = source.removeprefix("s3://").partition("/")
+    bucket, prefix = split_s3_url(source)
     keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys.extend(o["Key"] for o in page.get("Contents", []) if not o["Key"].endswith("/") and o["Size"] > 0)
@@ -171,7 +173,7 @@ def _text(value: Any) -> Any:
 def run_copy(cursor: Any, s3: Any, command: CopyCommand) -> int:
     """Load the objects into the table on `cursor`'s transaction; the number of rows loaded."""
     columns = command.columns or _table_columns(cursor, command.table)
-    bucket = command.source.removeprefix("s3://").partition("/")[0]
+    bucket = split_s3_url(command.source)[0]
     keys = _objects(s3, command.source)
 
     def rows_of(key: str) -> bytes:

@@ -31,7 +31,7 @@ import psycopg2
 from sqlglot import exp
 
 from sandbox.localcloud.redshift_data import copy, spectrum, translate
-from sandbox.localcloud.shared.catalog_tables import TableReader
+from sandbox.localcloud.shared.catalog_tables import TableReader, TableReaders
 from sandbox.localcloud.runtime import Clients
 from sandbox.settings import Settings
 
@@ -161,7 +161,7 @@ class DataApiEngine:
         self._statements: dict[str, Statement] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="redshift-data")
-        self._readers: dict[str, TableReader] = {}
+        self._readers = TableReaders(clients)
 
     def _dsn(self, database: str) -> str:
         return self.settings.postgres_dsn.rsplit("/", 1)[0] + "/" + database
@@ -225,8 +225,7 @@ class DataApiEngine:
     def reset(self) -> None:
         with self._lock:
             self._statements.clear()
-        for reader in self._readers.values():
-            reader.clear()
+        self._readers.clear()
 
     def describe(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -235,12 +234,6 @@ class DataApiEngine:
                  "rows": sum(max(p.result_rows, 0) for p in s.parts), "database": s.database} for s in statements]
 
     # -- running ------------------------------------------------------------------------------
-    def _reader(self, region: str) -> TableReader:
-        with self._lock:
-            if region not in self._readers:
-                self._readers[region] = TableReader(self._clients("s3", region))
-            return self._readers[region]
-
     def _run(self, statement: Statement) -> None:
         if statement.status is StatementStatus.ABORTED:
             return
@@ -285,7 +278,7 @@ class DataApiEngine:
         begin = time.monotonic_ns()
         try:
             run_sql(cursor, part, statement.parameters, self._clients("glue", statement.region), self._clients("s3", statement.region),
-                    self._reader(statement.region))
+                    self._readers.get(statement.region))
         except (psycopg2.Error, translate.TranslationError, copy.CopyError, spectrum.SpectrumError) as exc:
             raise _PartFailed(part, _reason(exc)) from None
         finally:

@@ -110,7 +110,8 @@ def _folder(location: str) -> str:
     return location if location.endswith("/") else location + "/"
 
 
-def _split(location: str) -> tuple[str, str]:
+def split_s3_url(location: str) -> tuple[str, str]:
+    """`s3://bucket/key/prefix` (or `s3a://`) as (bucket, key)."""
     bucket, _, prefix = location.removeprefix("s3://").removeprefix("s3a://").partition("/")
     return bucket, prefix
 
@@ -142,13 +143,13 @@ class TableReader:
         """Rows of `table` (of `partitions` only, when given), partition keys as string columns."""
         chosen = table.partitions if partitions is None else partitions
         locations = [(p.location, p.values) for p in chosen] if table.partition_keys else [(table.location, ())]
-        bucket, prefix = _split(table.location)
+        bucket, prefix = split_s3_url(table.location)
         listed = []
-        roots = {prefix} if not table.partition_keys or len(chosen) > 20 else {_split(loc)[1] for loc, _ in locations}
+        roots = {prefix} if not table.partition_keys or len(chosen) > 20 else {split_s3_url(loc)[1] for loc, _ in locations}
         for root in roots:
             for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root):
                 listed.extend(page.get("Contents", []))
-        by_location = {_split(loc)[1]: values for loc, values in locations}
+        by_location = {split_s3_url(loc)[1]: values for loc, values in locations}
         work: list[tuple[dict[str, Any], tuple[str, ...]]] = []
         for obj in listed:
             name = obj["Key"].rsplit("/", 1)[-1]
@@ -187,6 +188,28 @@ class TableReader:
         with self._lock:
             self._cache[key] = parsed
         return parsed
+
+
+class TableReaders:
+    """One TableReader per region, made on first use from `clients` ((service, region) -> boto3 client)."""
+
+    def __init__(self, clients: Any) -> None:
+        self._clients = clients
+        self._readers: dict[str, TableReader] = {}
+        self._lock = threading.Lock()
+
+    def get(self, region: str) -> TableReader:
+        with self._lock:
+            if region not in self._readers:
+                self._readers[region] = TableReader(self._clients("s3", region))
+            return self._readers[region]
+
+    def clear(self) -> None:
+        """moto's state was reset: no parsed object is kept."""
+        with self._lock:
+            readers = list(self._readers.values())
+        for reader in readers:
+            reader.clear()
 
 
 def parse(body: bytes, table: CatalogTable, schema: pa.Schema) -> tuple[pa.Table, int]:
