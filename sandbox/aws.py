@@ -28,13 +28,18 @@ def _cached(service: str, settings: Settings) -> Any:
 
 
 def _make(service: str, settings: Settings, **kwargs: Any) -> Any:
+    return boto3.session.Session().client(service, **_options(service, settings, **kwargs))
+
+
+def _options(service: str, settings: Settings, **kwargs: Any) -> dict[str, Any]:
+    """Region, endpoint (the per-service one where the stack has it), credentials, retries."""
     options: dict[str, Any] = {"region_name": settings.region, "config": _CONFIG}
     endpoint = settings.endpoint_for(service)
     if endpoint:
         options["endpoint_url"] = endpoint
     options.update(settings.aws_credentials)
     options.update(kwargs)
-    return boto3.session.Session().client(service, **options)
+    return options
 
 
 def arn(settings: Settings, service: str, resource: str) -> str:
@@ -44,9 +49,4 @@ def arn(settings: Settings, service: str, resource: str) -> str:
 
 def resource(service: str, settings: Settings | None = None) -> Any:
     """A boto3 resource (e.g. DynamoDB's Table with its batch_writer) on the stack's endpoint."""
-    settings = settings or get_settings()
-    options: dict[str, Any] = {"region_name": settings.region, "config": _CONFIG}
-    if settings.aws_endpoint:
-        options["endpoint_url"] = settings.aws_endpoint
-    options.update(settings.aws_credentials)
-    return boto3.session.Session().resource(service, **options)
+    return boto3.session.Session().resource(service, **_options(service, settings or get_settings()))

@@ -70,9 +70,9 @@ def print_endpoints(settings: Settings) -> None:
     table.add_row("OpenSearch API", settings.opensearch_url)
     table.add_row("PostgreSQL (Redshift)", settings.postgres_dsn)
     table.add_row("Console", settings.console_url)
-    out.print(table)
     for service, url in settings.service_endpoints.items():
         table.add_row(f"AWS {service} (sandbox service)", url)
+    out.print(table)
     if settings.aws_endpoint:
         out.print(
             f"  aws --endpoint-url {settings.aws_endpoint} kinesis list-streams   "
@@ -290,12 +290,10 @@ def esm_list(wide: bool = WIDE, as_json: bool = AS_JSON) -> None:
 
 
 def _esm_summary(mapping: dict[str, Any]) -> dict[str, Any]:
-    """A mapping's shards folded into one row: their count, the oldest iterator age, summed counts."""
-    shards = mapping.get("shards") or []
-    ages = [s["iterator_age_ms"] for s in shards if s.get("iterator_age_ms") is not None]
-    return {**mapping, "shards": len(shards), "iterator_age_ms": max(ages) if ages else None,
-            "records": sum(s.get("records") or 0 for s in shards),
-            "failures": sum(s.get("failures") or 0 for s in shards)}
+    """A mapping's shards folded into one row."""
+    from sandbox.console.resources import fold_shards
+
+    return {**mapping, **fold_shards(mapping.get("shards") or [])}
 
 
 @firehose_app.command("list")

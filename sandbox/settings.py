@@ -136,7 +136,7 @@ class Settings:
     postgres_db: str = "dev"
     postgres_user: str = "cadabra"
     postgres_password: str = "cadabra"
-    alarm: "AlarmSettings" = field(default_factory=lambda: AlarmSettings())
+    alarm: AlarmSettings = field(default_factory=AlarmSettings)
     stream_jobs: bool = True
     lambda_idle_seconds: float = 300.0
 
@@ -284,6 +284,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
         console=host,
         services=env.get("CADABRA_SERVICES_HOST") or host,
     )
+    alarm = AlarmSettings()  # the defaults
     return Settings(
         stack=stack,
         hosts=hosts,
@@ -292,12 +293,12 @@ def load(env: dict[str, str] | None = None) -> Settings:
         spark_master=env.get("CADABRA_SPARK_MASTER") or "local[2]",
         region=env.get("CADABRA_REGION") or "us-east-1",
         alarm=AlarmSettings(
-            window_seconds=_int(env, "CADABRA_ALARM_WINDOW_SECONDS", 10),
-            slide_seconds=_int(env, "CADABRA_ALARM_SLIDE_SECONDS", 1),
-            threshold=_int(env, "CADABRA_ALARM_THRESHOLD", 10),
-            suppress_seconds=_int(env, "CADABRA_ALARM_SUPPRESS_SECONDS", 60),
-            sms_number=env.get("CADABRA_ALARM_SMS") or "+15555550100",
-            email=env.get("CADABRA_ALARM_EMAIL") or "oncall@cadabra.example",
+            window_seconds=_int(env, "CADABRA_ALARM_WINDOW_SECONDS", alarm.window_seconds),
+            slide_seconds=_int(env, "CADABRA_ALARM_SLIDE_SECONDS", alarm.slide_seconds),
+            threshold=_int(env, "CADABRA_ALARM_THRESHOLD", alarm.threshold),
+            suppress_seconds=_int(env, "CADABRA_ALARM_SUPPRESS_SECONDS", alarm.suppress_seconds),
+            sms_number=env.get("CADABRA_ALARM_SMS") or alarm.sms_number,
+            email=env.get("CADABRA_ALARM_EMAIL") or alarm.email,
         ),
         stream_jobs=_switch(env, "CADABRA_STREAM_JOBS", True),
         lambda_idle_seconds=_seconds(env, "CADABRA_LAMBDA_IDLE_SECONDS", 300.0),

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
+from sandbox.arn import name_of
+
 
 TEXT_MIN_WIDTH = 16  # free text narrower than this is unreadable: such a table needs fewer columns
 
@@ -45,8 +47,8 @@ def cell(value: Any) -> str:
 
 
 def short_arn(value: Any) -> str:
-    """The name at the end of an ARN (`arn:aws:lambda:...:function:ProcessOrders` -> `ProcessOrders`)."""
-    return cell(value).rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    """The name in an ARN (`arn:aws:lambda:...:function:ProcessOrders:1` -> `ProcessOrders`)."""
+    return name_of(cell(value))
 
 
 def clock(value: Any) -> str:

@@ -9,7 +9,6 @@ https://docs.aws.amazon.com/redshift/latest/mgmt/data-api-calling.html
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from sandbox import aws
@@ -60,7 +59,8 @@ def crawl(settings: Settings, *, timeout: float = 120.0, progress: Callable[[str
         crawler = wait_until(lambda: (c := glue.get_crawler(Name=name)["Crawler"])["State"] == "READY" and c,
                              timeout=timeout, interval=0.2, message=f"crawler {name} to finish")
     except WaitTimeout as exc:
-        raise WarehouseError(f"{exc}: see `cadabra warehouse crawls`") from None
+        raise WarehouseError(f"{exc}: its state is in `aws glue get-crawler --name {name}`, its log in "
+                             "CloudWatch Logs group /aws-glue/crawlers") from None
     last = crawler.get("LastCrawl") or {}
     if last.get("Status") != "SUCCEEDED":
         raise WarehouseError(f"crawler {name} ended {last.get('Status')}: {last.get('ErrorMessage', '')}")
@@ -183,7 +183,3 @@ def busiest_month(settings: Settings) -> tuple[str, str]:
     if not result.rows:
         raise WarehouseError("the lake has no order lines from France: seed it with `cadabra lake seed`")
     return result.rows[0][0], result.rows[0][1]
-
-
-def sql_path(engine: str, name: str) -> Path:
-    return SQL_DIR / engine / f"{name}.sql"

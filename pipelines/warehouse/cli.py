@@ -8,9 +8,9 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from sandbox.settings import get_settings
+from sandbox.tables import Column, show
 
 warehouse_app = typer.Typer(help="The warehouse: Glue crawler, the star schema in Redshift, the course's query.",
                             no_args_is_help=True)
@@ -40,15 +40,11 @@ def _sql(sql: str) -> str:
     return sql
 
 
-def print_result(result: Any, title: str, limit: int = 200) -> None:
-    table = Table(title=title)
-    for column in result.columns:
-        table.add_column(column)
-    for row in result.rows[:limit]:
-        table.add_row(*["NULL" if v is None else str(v) for v in row])
-    out.print(table)
+def print_result(result: Any, title: str, limit: int = 200, console: Console = out) -> None:
+    show(console, result.as_dicts()[:limit], [Column(c, text=True) for c in result.columns], title=title,
+         empty=f"{title}: no rows")
     more = f" (first {limit} shown)" if len(result.rows) > limit else ""
-    out.print(f"{len(result.rows)} rows{more}", highlight=False)
+    console.print(f"{len(result.rows)} rows{more}", highlight=False)
 
 
 def athena(
@@ -121,14 +117,15 @@ def tables() -> None:
     """The tables of the catalog database orderlogs, with their partition keys and columns."""
     from pipelines.warehouse import app
 
-    table = Table(title=f"Glue database {get_settings().names.glue_database}")
-    for column in ("table", "location", "partitions", "columns"):
-        table.add_column(column)
-    for found in app.tables(get_settings()):
-        columns = ", ".join(f"{c['Name']} {c['Type']}" for c in found["StorageDescriptor"]["Columns"])
-        keys = ", ".join(k["Name"] for k in found.get("PartitionKeys", []))
-        table.add_row(found["Name"], found["StorageDescriptor"]["Location"], keys, columns)
-    out.print(table)
+    rows = [{"table": found["Name"], "location": found["StorageDescriptor"]["Location"],
+             "partitions": ", ".join(k["Name"] for k in found.get("PartitionKeys", [])),
+             "columns": ", ".join(f"{c['Name']} {c['Type']}" for c in found["StorageDescriptor"]["Columns"])}
+            for found in app.tables(get_settings())]
+    show(out, rows, TABLE_COLUMNS, title=f"Glue database {get_settings().names.glue_database}")
+
+
+TABLE_COLUMNS = [Column("table"), Column("location", text=True), Column("partitions", text=True),
+                 Column("columns", text=True)]
 
 
 @warehouse_app.command("france")

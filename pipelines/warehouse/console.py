@@ -34,9 +34,8 @@ def read_only_query(settings: Settings, sql: str, engine: str) -> Any:
 
     if engine not in ("athena", "redshift"):
         raise NotReadOnly(f"unknown engine {engine!r}: use athena or redshift")
-    dialect = "athena" if engine == "athena" else "redshift"
     try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+        statements = [s for s in sqlglot.parse(sql, read=engine) if s is not None]
     except ParseError as exc:
         raise NotReadOnly(f"the SQL does not parse: {exc}") from None
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):

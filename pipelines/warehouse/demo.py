@@ -27,7 +27,7 @@ def run(settings: Settings, console: Console) -> None:
         started = time.monotonic()
         result = app.france(settings, year, month, via=via)
         print_result(result, f"France {year}-{month} via {'Athena' if via == 'athena' else 'Redshift Spectrum'} "
-                             f"({time.monotonic() - started:.2f} s)", limit=5)
+                             f"({time.monotonic() - started:.2f} s)", limit=5, console=console)
     path = dashboard.write_report(settings, None)
     console.print(f"warehouse: `cadabra athena \"SELECT ...\"`, `cadabra redshift \"SELECT ...\"`, "
                   f"{settings.console_url}/warehouse, report {path}", highlight=False)

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from sandbox.aws import client
 from sandbox.console.site import Site
 from sandbox.settings import Settings
+from sandbox.tables import short_arn
 
 WINDOW = timedelta(minutes=15)
 SECTIONS = ("streams", "tables", "functions", "mappings", "delivery_streams", "queues")
@@ -58,9 +59,13 @@ def localcloud_rows(runtime: Any, name: str) -> list[dict[str, Any]] | None:
     return extensions[name].describe() if name in extensions else None
 
 
-def _short(arn: str | None) -> str:
-    """The resource name at the end of an ARN (`...:function:ProcessOrders` -> `ProcessOrders`)."""
-    return (arn or "").rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+def fold_shards(shards: list[dict[str, Any]]) -> dict[str, Any]:
+    """A mapping's per-shard rows (localcloud's describe) folded into one: their count, the oldest
+    iterator age, summed record and failure counts."""
+    ages = [s["iterator_age_ms"] for s in shards if s.get("iterator_age_ms") is not None]
+    return {"shards": len(shards), "iterator_age_ms": max(ages) if ages else None,
+            "records": sum(s.get("records") or 0 for s in shards),
+            "failures": sum(s.get("failures") or 0 for s in shards)}
 
 
 def streams(settings: Settings) -> list[dict[str, Any]]:
@@ -154,16 +159,16 @@ def mappings(settings: Settings, local: list[dict[str, Any]] | None) -> list[dic
     for page in lam.get_paginator("list_event_source_mappings").paginate():
         for m in page.get("EventSourceMappings", []):
             shards = ages.get(m["UUID"], [])
-            known_ages = [s["iterator_age_ms"] for s in shards if s.get("iterator_age_ms") is not None]
+            folded = fold_shards(shards)
             rows.append({
                 "uuid": m["UUID"],
-                "source": _short(m.get("EventSourceArn")),
-                "function": _short(m.get("FunctionArn")),
+                "source": short_arn(m.get("EventSourceArn")),
+                "function": short_arn(m.get("FunctionArn")),
                 "state": m.get("State", ""),
                 "last_result": m.get("LastProcessingResult", ""),
                 "batch_size": m.get("BatchSize"),
-                "iterator_age_ms": max(known_ages) if known_ages else None,
-                "records": sum(s.get("records") or 0 for s in shards) if shards else None,
+                "iterator_age_ms": folded["iterator_age_ms"],
+                "records": folded["records"] if shards else None,
             })
     return rows
 
@@ -201,7 +206,7 @@ def delivery_streams(settings: Settings, local: list[dict[str, Any]] | None) -> 
         rows.append({
             "name": name,
             "status": described.get("DeliveryStreamStatus", ""),
-            "source": _short(source) if source else described.get("DeliveryStreamType", ""),
+            "source": short_arn(source) if source else described.get("DeliveryStreamType", ""),
             "destination": kind,
             "buffer_hint": f"{hints.get('SizeInMBs', '?')} MB / {hints.get('IntervalInSeconds', '?')} s",
             "buffered_records": live.get("buffered_records"),

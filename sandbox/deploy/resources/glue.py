@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from botocore.exceptions import ClientError
 
-from sandbox.deploy.resources.base import Context, Outcome, Resource, error_code
+from sandbox.deploy.resources.base import Arn, Context, Outcome, Resource, error_code
 
 
 @dataclass(frozen=True)
@@ -48,14 +48,14 @@ class GlueCrawler(Resource):
     database: str
     paths: tuple[str, ...]
     exclusions: tuple[str, ...] = ()
-    role: str = "arn:aws:iam::000000000000:role/cadabra-glue-crawler"
+    role: str = "cadabra-glue-crawler"  # a role name, resolved in the stack's account
     sample_size: int | None = None  # files read per leaf folder (1-249; None: every file)
     kind: ClassVar[str] = "glue-crawler"
     order: ClassVar[int] = 20
 
-    def _definition(self) -> dict:
+    def _definition(self, ctx: Context) -> dict:
         return {
-            "Role": self.role,
+            "Role": Arn.role(self.role).resolve(ctx),
             "DatabaseName": self.database,
             "Targets": {"S3Targets": [{"Path": path, "Exclusions": list(self.exclusions),
                                        **({"SampleSize": self.sample_size} if self.sample_size else {})}
@@ -65,7 +65,7 @@ class GlueCrawler(Resource):
 
     def apply(self, ctx: Context) -> Outcome:
         glue = ctx.client("glue")
-        wanted = self._definition()
+        wanted = self._definition(ctx)
         try:
             found = glue.get_crawler(Name=self.name)["Crawler"]
         except ClientError as exc:
