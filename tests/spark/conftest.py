@@ -1,4 +1,5 @@
-"""One local SparkSession for every Spark test (a session takes ~9 s to start), moto per module."""
+"""One local SparkSession for every Spark test (a session takes ~9 s to start, and `getOrCreate` would
+hand a second fixture the same one), moto per module."""
 
 from __future__ import annotations
 

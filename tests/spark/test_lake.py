@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import json
-from dataclasses import replace
 
 import pytest
 
@@ -22,15 +21,6 @@ def record(n: int, **changes) -> dict:
     doc = {"InvoiceNo": str(536365 + n), "StockCode": "85123A", "Description": "WHITE HANGING HEART", "Quantity": 6,
            "InvoiceDate": "3/4/2011 9:59", "UnitPrice": 2.55, "CustomerID": 17850, "Country": "United Kingdom", "LineNo": 1}
     return {**doc, **changes}
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from spark_jobs.session import build_session
-
-    session = build_session("test-lake", master="local[1]", shuffle_partitions=2)
-    yield session
-    session.stop()
 
 
 def test_reads_partitions_and_skips_what_is_not_an_order(localcloud, isolated_settings, spark):

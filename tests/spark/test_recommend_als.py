@@ -13,15 +13,6 @@ from spark_jobs import recommend_als as job
 COLUMNS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country", "LineNo")
 
 
-@pytest.fixture(scope="module")
-def spark():
-    from spark_jobs.session import build_session
-
-    session = build_session("test-recommend-als", master="local[1]", shuffle_partitions=2)
-    yield session
-    session.stop()
-
-
 def frame(spark, rows):
     return spark.createDataFrame(rows, "InvoiceNo string, StockCode string, Description string, Quantity bigint, "
                                        "InvoiceDate string, UnitPrice double, CustomerID bigint, Country string, LineNo bigint")
