@@ -3,11 +3,13 @@
 -- named CTEs (source -> cleaned -> final).
 DELETE FROM staging_order_lines;
 
+-- The lake holds what producers sent, garbage included: MAXERROR skips lines that are not JSON objects.
 COPY staging_order_lines
 FROM 's3://cadabra-datalake/orders/'
 IAM_ROLE 'arn:aws:iam::000000000000:role/cadabra-redshift-copy'
 FORMAT AS JSON 'auto ignorecase'
-GZIP;
+GZIP
+MAXERROR 100000;
 
 DELETE FROM fact_order_line;
 DELETE FROM dim_customer;

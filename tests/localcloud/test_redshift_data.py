@@ -106,3 +106,19 @@ def test_copy_failures(localcloud):
     aws.client("s3", settings).put_object(Bucket="empty-bucket", Key="bad/1.json", Body=b'{"a": "not a number"}\n')
     bad = redshift(settings, "COPY t1 FROM 's3://empty-bucket/bad/' IAM_ROLE 'r' JSON 'auto'")
     assert bad["Status"] == "FAILED" and "invalid input syntax for type integer" in bad["Error"]
+
+
+def test_copy_skips_lines_that_are_not_json_objects_only_within_maxerror(localcloud):
+    settings = localcloud.settings
+    s3 = aws.client("s3", settings)
+    s3.create_bucket(Bucket="mixed-bucket")
+    s3.put_object(Bucket="mixed-bucket", Key="in/1.json", Body=b'{"a": 1}\nnot json\n{"A": 2}\n[3]\n')
+    assert redshift(settings, "CREATE TABLE t2 (a INT)")["Status"] == "FINISHED"
+    strict = redshift(settings, "COPY t2 FROM 's3://mixed-bucket/in/' IAM_ROLE 'r' JSON 'auto ignorecase'")
+    assert strict["Status"] == "FAILED"
+    assert "2 line(s) rejected, MAXERROR is 0" in strict["Error"] and "in/1.json line 2: Invalid JSON" in strict["Error"]
+    too_few = redshift(settings, "COPY t2 FROM 's3://mixed-bucket/in/' IAM_ROLE 'r' JSON 'auto ignorecase' MAXERROR 1")
+    assert too_few["Status"] == "FAILED"
+    loaded = redshift(settings, "COPY t2 FROM 's3://mixed-bucket/in/' IAM_ROLE 'r' FORMAT AS JSON 'auto ignorecase' MAXERROR AS 2")
+    assert loaded["Status"] == "FINISHED" and loaded["ResultRows"] == 2
+    assert records(settings, redshift(settings, "SELECT a FROM t2 ORDER BY a")["Id"]) == [[1], [2]]

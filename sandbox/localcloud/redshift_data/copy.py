@@ -5,11 +5,13 @@ whose key starts with the FROM prefix is read (GZIP, BZIP2 or plain), ``FORMAT [
 (keys match column names exactly), ``'auto ignorecase'`` (any case) or CSV (DELIMITER,
 IGNOREHEADER n, QUOTE AS), then streamed into the table in one PostgreSQL COPY, inside the
 statement's transaction: a value PostgreSQL rejects fails the whole COPY with its reason, as
-Redshift fails a load (MAXERROR is not applied). IAM_ROLE, CREDENTIALS and REGION are accepted and
-not checked. The result reports the rows loaded.
+Redshift fails a load. ``MAXERROR n`` lets up to n lines that are not JSON objects be skipped (JSON
+loads only; Redshift's default is 0, so one such line fails the load, naming its file and line).
+IAM_ROLE, CREDENTIALS and REGION are accepted and not checked. The result reports the rows loaded.
 
 Known gaps: no MANIFEST, JSONPaths files, FIXEDWIDTH, AVRO, PARQUET/ORC, TIMEFORMAT/DATEFORMAT
-(PostgreSQL's own parsing applies), no stl_load_errors.
+(PostgreSQL's own parsing applies), no stl_load_errors; MAXERROR does not cover values PostgreSQL
+rejects.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class CopyCommand:
     delimiter: str | None = None
     ignore_header: int = 0
     quote: str = '"'
+    max_errors: int = 0  # MAXERROR: lines that may be skipped before the load fails
     options: dict[str, str] = field(default_factory=dict)
 
 
@@ -105,6 +108,11 @@ def parse_copy(sql: str, tree: exp.Copy) -> CopyCommand:
             command.ignore_header = int(value or 0)
         elif name == "QUOTE":
             command.quote = value or '"'
+        elif name == "MAXERROR":
+            try:
+                command.max_errors = int(value or "")
+            except ValueError:
+                raise CopyError(f"MAXERROR takes a whole number of errors, not {value!r}") from None
         elif name in ("MANIFEST", "JSONPATHS", "FIXEDWIDTH", "AVRO", "PARQUET", "ORC", "SHAPEFILE", "ZSTD", "LZOP"):
             raise CopyError(f"COPY ... {name} is not supported by the sandbox")
         else:
@@ -131,8 +139,16 @@ def _read(s3: Any, bucket: str, key: str, compression: str | None) -> bytes:
     return body
 
 
-def _json_csv(body: bytes, columns: list[str], ignorecase: bool) -> bytes:
-    """Newline-delimited JSON objects as CSV rows of `columns` (missing keys are NULL)."""
+@dataclass
+class Rejected:
+    key: str
+    line: int
+    reason: str
+
+
+def _json_csv(body: bytes, columns: list[str], ignorecase: bool, key: str, rejected: list[Rejected]) -> bytes:
+    """Newline-delimited JSON objects as CSV rows of `columns` (missing keys are NULL); a line that is not
+    a JSON object is added to `rejected` and left out."""
     try:
         table = pajson.read_json(io.BytesIO(body))
         names = {(n.lower() if ignorecase else n): n for n in table.column_names}
@@ -153,7 +169,11 @@ def _json_csv(body: bytes, columns: list[str], ignorecase: bool) -> bytes:
         try:
             record = json.loads(line)
         except ValueError as exc:
-            raise CopyError(f"Invalid JSON on line {number}: {exc}") from None
+            rejected.append(Rejected(key, number, f"Invalid JSON: {exc}"))
+            continue
+        if not isinstance(record, dict):
+            rejected.append(Rejected(key, number, f"a JSON {type(record).__name__}, not an object"))
+            continue
         if ignorecase:
             record = {k.lower(): v for k, v in record.items()}
         writer.writerow([_text(record.get(c)) for c in columns])
@@ -175,11 +195,12 @@ def run_copy(cursor: Any, s3: Any, command: CopyCommand) -> int:
     columns = command.columns or _table_columns(cursor, command.table)
     bucket = split_s3_url(command.source)[0]
     keys = _objects(s3, command.source)
+    rejected: list[Rejected] = []  # list.append is atomic: the reader threads share it
 
     def rows_of(key: str) -> bytes:
         body = _read(s3, bucket, key, command.compression)
         if command.format == "JSON":
-            return _json_csv(body, columns, command.json_mode == "auto ignorecase")
+            return _json_csv(body, columns, command.json_mode == "auto ignorecase", key, rejected)
         lines = body.split(b"\n")[command.ignore_header:]
         text = b"\n".join(lines)
         return text if text.endswith(b"\n") or not text else text + b"\n"
@@ -188,6 +209,11 @@ def run_copy(cursor: Any, s3: Any, command: CopyCommand) -> int:
     with ThreadPoolExecutor(READERS, thread_name_prefix="redshift-copy") as pool:
         for chunk in pool.map(rows_of, keys):  # in key order, as one COPY stream
             stream.write(chunk)
+    if len(rejected) > command.max_errors:
+        first = min(rejected, key=lambda r: (r.key, r.line))
+        raise CopyError(f"Load into table '{command.table}' failed: {len(rejected)} line(s) rejected, MAXERROR is "
+                        f"{command.max_errors}. First: s3://{bucket}/{first.key} line {first.line}: {first.reason}. "
+                        "Fix the input, or raise MAXERROR to skip such lines")
     stream.seek(0)
     column_list = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
     if command.format == "JSON":
