@@ -118,6 +118,16 @@ class AlarmSettings:
     sms_number: str = "+15555550100"
     email: str = "oncall@cadabra.example"
 
+    def __post_init__(self) -> None:
+        # the stream job checks the same (it also runs without these settings, under spark-submit);
+        # here a bad value stops `cadabra up` with the fix instead of a job that fails at every restart
+        if self.window_seconds < 1 or not 1 <= self.slide_seconds <= self.window_seconds:
+            raise SettingsError(f"CADABRA_ALARM_WINDOW_SECONDS={self.window_seconds} and CADABRA_ALARM_SLIDE_SECONDS="
+                                f"{self.slide_seconds}: the slide must be between 1 and the window")
+        if self.threshold < 1 or self.suppress_seconds < 0:
+            raise SettingsError(f"CADABRA_ALARM_THRESHOLD={self.threshold} must be >= 1 and "
+                                f"CADABRA_ALARM_SUPPRESS_SECONDS={self.suppress_seconds} >= 0")
+
 
 @dataclass(frozen=True)
 class Settings:

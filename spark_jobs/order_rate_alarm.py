@@ -75,15 +75,14 @@ def arrivals(records: Any) -> Any:
     return records.select("arrival_time")
 
 
-def transform(records: Any, config: AlarmConfig, view: str = "order_arrivals") -> Any:
+def transform(records: Any, config: AlarmConfig) -> Any:
     """Kinesis rows → (window_start, window_end, order_count, last_arrival) per sliding window."""
     frame = arrivals(records)
     if frame.isStreaming:
         # state for a window is kept until the watermark passes it; arrival times hardly run late
         frame = frame.withWatermark("arrival_time", f"{config.window_seconds * 2} seconds")
-    frame.createOrReplaceTempView(view)
-    sql = WINDOWS_SQL.read_text().replace("FROM order_arrivals", f"FROM {view}")
-    return frame.sparkSession.sql(sql, args={
+    frame.createOrReplaceTempView("order_arrivals")  # the view sql/analytics/order_rate_windows.sql reads
+    return frame.sparkSession.sql(WINDOWS_SQL.read_text(), args={
         "window_duration": f"{config.window_seconds} seconds",
         "slide_duration": f"{config.slide_seconds} seconds",
     })
@@ -293,6 +292,7 @@ class AlarmBatch:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    defaults = AlarmConfig()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders-stream", default="CadabraOrders")
     parser.add_argument("--alarms-stream", default="OrderRateAlarms")
@@ -300,10 +300,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--region", default=None)
     parser.add_argument("--checkpoint", required=True, help="checkpoint folder (offsets, window state, alarm ledger)")
     parser.add_argument("--status-file", default=None, help="JSON status for the supervisor and the console")
-    parser.add_argument("--window-seconds", type=int, default=10)
-    parser.add_argument("--slide-seconds", type=int, default=1)
-    parser.add_argument("--threshold", type=int, default=10)
-    parser.add_argument("--suppress-seconds", type=int, default=60)
+    parser.add_argument("--window-seconds", type=int, default=defaults.window_seconds)
+    parser.add_argument("--slide-seconds", type=int, default=defaults.slide_seconds)
+    parser.add_argument("--threshold", type=int, default=defaults.threshold)
+    parser.add_argument("--suppress-seconds", type=int, default=defaults.suppress_seconds)
     parser.add_argument("--trigger-ms", type=int, default=100, help="micro-batch trigger interval (a trigger without new records costs one Python call)")
     parser.add_argument("--get-records-per-second", type=float, default=4.0, help="per shard (AWS allows 5 for all readers)")
     parser.add_argument("--starting-position", default="LATEST", help="first start only; restarts use the checkpoint")

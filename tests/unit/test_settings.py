@@ -68,3 +68,10 @@ def test_firehose_reaches_opensearch_by_service_name_on_the_docker_stack(tmp_pat
     assert embedded.opensearch_url_for_aws == embedded.opensearch_url == "http://127.0.0.1:9200"
     assert docker.opensearch_url_for_aws == "http://opensearch:9200"
     assert docker.opensearch_url == "http://127.0.0.1:9200"  # the host's view, for the CLI
+
+
+def test_alarm_settings_the_stream_job_cannot_run_are_an_error_naming_the_variable(tmp_path):
+    with pytest.raises(SettingsError, match="CADABRA_ALARM_SLIDE_SECONDS=20"):
+        load({"CADABRA_STATE_DIR": str(tmp_path), "CADABRA_ALARM_SLIDE_SECONDS": "20"})
+    with pytest.raises(SettingsError, match="CADABRA_ALARM_THRESHOLD=0"):
+        load({"CADABRA_STATE_DIR": str(tmp_path), "CADABRA_ALARM_THRESHOLD": "0"})
