@@ -334,8 +334,6 @@ def main() -> int:
     print("cpu      per line in the e2e run: " + ", ".join(
         f"{role} {per_line(seconds, e2e.count)}" for role, seconds in sorted(ours.items())))
     ratio = e2e.per_second / ceiling.per_second if ceiling.per_second else 0.0
-    rate_ok = e2e.per_second >= GOAL_LINES_PER_SECOND
-    ratio_ok = ratio >= GOAL_RATIO
     print(f"ratio    e2e / ceiling ({ceiling.per_second:,.0f} docs/s, both ceiling runs) = {ratio:.0%}")
     report.row("PutRecordBatch -> LogTransform -> searchable", e2e.per_second, "lines/s",
                ceiling=ceiling.per_second, goal=GOAL_LINES_PER_SECOND, ratio_goal=GOAL_RATIO,
