@@ -310,7 +310,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--master", default=None, help="Spark master (default: spark-submit's, else local[2])")
     parser.add_argument("--shuffle-partitions", type=int, default=2)
     parser.add_argument("--driver-memory", default="512m")
+    parser.add_argument("--exit-with-parent", action="store_true",
+                        help="stop when the process that started the job is gone (the stack's supervisor passes it: "
+                             "a supervisor killed with SIGKILL leaves no job running beside the next one)")
     return parser.parse_args(argv)
+
+
+def _watch_parent(stop: list[bool], interval: float = 1.0) -> None:
+    """Ask the job to stop once it is re-parented (its starter died without stopping it)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while not stop:
+            if os.getppid() != parent:
+                print(f"order_rate_alarm: parent PID {parent} is gone; stopping", flush=True)
+                stop.append(True)
+                return
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _job_id(checkpoint: Path) -> str:
@@ -363,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     stop: list[bool] = []
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    if args.exit_with_parent:
+        _watch_parent(stop)
     connection = {"region": args.region or "", "endpointurl": args.endpoint_url or ""}
     source = {**connection, "streamname": args.orders_stream,
               "startingposition": _pinned_start(checkpoint, args.starting_position),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -12,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from sandbox.settings import Settings, subprocess_env
-from sandbox.stack import health
+from sandbox.stack import health, processes
 from sandbox.stack.errors import StackError
 
 Progress = Callable[[str], None]
@@ -27,21 +25,7 @@ def supervisor_pid(settings: Settings) -> int | None:
         pid = int(settings.pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    return pid if _alive(pid) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is not alive
-        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
-        return state != "Z"
-    except (OSError, IndexError):
-        return True
+    return pid if processes.alive(pid) else None
 
 
 def _who_listens(port: int) -> str:
@@ -126,7 +110,7 @@ def up(settings: Settings, progress: Progress = lambda _m: None, timeout: float 
         if all(c["healthy"] for c in checked.values()):
             return True
         if time.monotonic() > deadline:
-            _terminate(process.pid, settings)
+            processes.terminate(process.pid)
             bad = {n: c.get("error") for n, c in checked.items() if not c["healthy"]}
             raise StackError(f"the embedded stack was not healthy after {timeout:.0f}s: {bad}; logs in {settings.log_dir}")
         time.sleep(0.1)
@@ -135,8 +119,9 @@ def up(settings: Settings, progress: Progress = lambda _m: None, timeout: float 
 def recover(settings: Settings, progress: Progress = lambda _m: None, grace: float = 5.0) -> None:
     """Clear what a supervisor that died without stopping (kill -9, OOM) left behind, so `up` needs no
     manual clean-up: its stale PID file, the PostgreSQL that pg_ctl detached from it, and children
-    still holding its ports (osmem-server exits by itself when its parent goes; one that does not
-    within `grace` seconds is stopped by PID). Nothing to do when no PID file is left."""
+    still holding its ports or state (osmem-server and the stream job exit by themselves when their
+    parent goes; one that does not within `grace` seconds is stopped by PID). Nothing to do when no PID
+    file is left."""
     if not settings.pid_file.exists():
         return
     progress(f"removing the stale PID file {settings.pid_file} (its supervisor is gone)")
@@ -144,35 +129,16 @@ def recover(settings: Settings, progress: Progress = lambda _m: None, grace: flo
     if _stop_leftover_postgres(settings):
         progress("stopped the PostgreSQL a dead supervisor left running")
     deadline = time.monotonic() + grace
-    while _leftovers(settings) and time.monotonic() < deadline:
+    while processes.of_state_dir(settings.state_dir, LEFTOVERS) and time.monotonic() < deadline:
         time.sleep(0.1)
-    for pid in _leftovers(settings):
-        progress(f"stopping PID {pid}, left running by the dead supervisor")
-        _terminate(pid, settings, timeout=5.0)
+    for pid in processes.of_state_dir(settings.state_dir, LEFTOVERS):
+        progress(f"stopping PID {pid} ({' '.join(processes.cmdline(pid)[:3])}), left running by the dead supervisor")
+        processes.terminate(pid, timeout=5.0, group=processes.leads_group(pid))
 
 
-LEFTOVER_COMMANDS = ("osmem-server", "sandbox.stack.supervisor")  # what a supervisor runs that holds ports
-
-
-def _leftovers(settings: Settings) -> list[int]:
-    """Live supervisors or osmem-servers of this state dir (their environment names it), other than
-    this process. Linux only (/proc); elsewhere the preflight's port check reports what is left."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return []
-    wanted = f"CADABRA_STATE_DIR={settings.state_dir}".encode()
-    found = []
-    for entry in proc.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().split(b"\0")
-            ours = any(name.encode() in part for part in command[:3] for name in LEFTOVER_COMMANDS)
-            if ours and wanted in (entry / "environ").read_bytes().split(b"\0") and _alive(int(entry.name)):
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+# What a supervisor runs that holds ports or state: osmem-server, a supervisor, the stream jobs (which
+# stop by themselves when re-parented; one still running after the grace time is stopped with its JVM).
+LEFTOVERS = ("osmem-server", "sandbox.stack.supervisor", "spark_jobs.")
 
 
 def _tail(path: Path, size: int = 3000) -> str:
@@ -188,32 +154,12 @@ def down(settings: Settings, progress: Progress = lambda _m: None, timeout: floa
     stopped = False
     if pid is not None:
         progress(f"stopping the embedded stack (supervisor PID {pid})")
-        _terminate(pid, settings, timeout)
+        processes.terminate(pid, timeout)
         stopped = True
     stopped |= _stop_leftover_postgres(settings)
     settings.pid_file.unlink(missing_ok=True)
     settings.stack_file.unlink(missing_ok=True)
     return stopped
-
-
-def _terminate(pid: int, settings: Settings, timeout: float = 40.0) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while _alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    if _alive(pid):
-        os.kill(pid, signal.SIGKILL)
-    _reap(pid)
-
-
-def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def _stop_leftover_postgres(settings: Settings) -> bool:
@@ -226,7 +172,7 @@ def _stop_leftover_postgres(settings: Settings) -> bool:
         pg = Postgres(settings)
     except StackError:
         return False
-    if pg.pid() is None or not _alive(pg.pid()):
+    if pg.pid() is None or not processes.alive(pg.pid()):
         return False
     pg.stop()
     return True

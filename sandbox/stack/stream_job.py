@@ -28,6 +28,7 @@ from typing import Any
 
 from sandbox.backoff import Backoff
 from sandbox.settings import Settings, subprocess_env
+from sandbox.stack import processes
 
 log = logging.getLogger("cadabra.stream_job")
 
@@ -54,6 +55,7 @@ def order_rate_alarm_argv(settings: Settings) -> list[str]:
         "--threshold", str(alarm.threshold),
         "--suppress-seconds", str(alarm.suppress_seconds),
         "--master", settings.spark_master,
+        "--exit-with-parent",
     ]
     if settings.aws_endpoint:
         argv += ["--endpoint-url", settings.aws_endpoint]
@@ -164,8 +166,6 @@ def _exit_reason(code: int | None, status_file: Path) -> str:
 
 def job_status(settings: Settings, name: str) -> dict[str, Any]:
     """{"state": starting|running|failed|stopped|absent, "healthy", "detail", ...} for status and the console."""
-    from sandbox.stack.embedded import _alive
-
     folder = job_dir(settings, name)
     supervision = _read_json(folder / "supervisor.json")
     status = _read_json(folder / "status.json") or {}
@@ -178,7 +178,7 @@ def job_status(settings: Settings, name: str) -> dict[str, Any]:
     }
     if supervision.get("state") == "stopped":
         return {**result, "state": "stopped", "healthy": True, "detail": "stopped"}
-    if supervision.get("state") == "failed" or not (supervision.get("pid") and _alive(supervision["pid"])):
+    if supervision.get("state") == "failed" or not (supervision.get("pid") and processes.alive(supervision["pid"])):
         reason = supervision.get("last_exit") or status.get("error") or "the process is gone"
         again = supervision.get("restarting_in")
         detail = f"failed: {reason}" + (f" (restarting in {again:.0f}s)" if again else "")

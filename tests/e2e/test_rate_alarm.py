@@ -5,7 +5,6 @@ killed mid-surge (restarted by the supervisor from its checkpoint) still raises 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import json
 import os
 import signal
@@ -21,6 +20,7 @@ from pipelines.rate_alarm import app as alarm_app
 from pipelines.rate_alarm.demo import quiet_period_left, sync
 from sandbox.settings import subprocess_env
 from sandbox.waiting import wait_until
+from tests.reliability import procs
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
 
@@ -66,18 +66,8 @@ def _send(stack, count: int, seed: int, **pace) -> float:
 
 
 def test_the_job_and_its_jvm_listen_on_loopback_only(quiet):
-    import psutil
-
-    root = psutil.Process(_job(quiet)["pid"])
-    listening = [c.laddr for p in [root, *root.children(recursive=True)]
-                 for c in p.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
-    assert listening and all(_loopback(address.ip) for address in listening), listening
-
-
-def _loopback(ip: str) -> bool:
-    address = ipaddress.ip_address(ip)
-    mapped = getattr(address, "ipv4_mapped", None)  # the JVM reports ::ffff:127.0.0.1
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
+    listening = procs.listeners(procs.descendants(_job(quiet)["pid"]))
+    assert listening and all(listener.loopback for listener in listening), listening
 
 
 def test_a_trickle_below_the_threshold_raises_nothing(quiet):

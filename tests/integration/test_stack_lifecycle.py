@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.stack import processes
 from sandbox.stack.health import port_busy
 from tests.conftest import free_port
 
@@ -56,15 +57,6 @@ def _pids(state_dir: Path) -> list[int]:
     return pids
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().split(") ", 1)[1][0] != "Z"
-
-
 def test_up_status_up_again_down(stack_env):
     env, ports = stack_env
     state_dir = Path(env["CADABRA_STATE_DIR"])
@@ -98,7 +90,7 @@ def test_up_status_up_again_down(stack_env):
     assert stopped.returncode == 0, stopped.stderr
     for name, port in ports.items():
         assert not port_busy("127.0.0.1", port), f"{name} still listening on {port}"
-    assert not any(_alive(pid) for pid in pids)
+    assert not any(processes.alive(pid) for pid in pids)
     with pytest.raises(ProcessLookupError):  # nor anything of the job's process group (its JVM)
         os.killpg(job["pid"], 0)
     assert not (state_dir / "supervisor.pid").exists()

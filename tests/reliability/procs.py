@@ -1,4 +1,5 @@
-"""The stack as the operating system sees it: processes from /proc, listeners from the kernel's socket table.
+"""The stack as the operating system sees it: processes from /proc (sandbox.stack.processes), memory, and
+listeners from the kernel's socket table.
 
 The fault and security tests find their targets here rather than through localcloud's internals:
 the supervisor is the process whose command line runs `sandbox.stack.supervisor` with this state
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.settings import Settings
+from sandbox.stack.processes import alive, cmdline, descendants, environ, of_state_dir  # noqa: F401 (for the tests)
 
 TCP_LISTEN = "0A"
 
@@ -27,55 +29,9 @@ def _read(path: str) -> bytes:
         return b""
 
 
-def cmdline(pid: int) -> list[str]:
-    return [part.decode(errors="replace") for part in _read(f"/proc/{pid}/cmdline").split(b"\0") if part]
-
-
-def environ(pid: int) -> dict[str, str]:
-    pairs = (item.decode(errors="replace").partition("=") for item in _read(f"/proc/{pid}/environ").split(b"\0"))
-    return {key: value for key, _, value in pairs if key}
-
-
-def parent_of(pid: int) -> int | None:
-    stat = _read(f"/proc/{pid}/stat").decode(errors="replace")
-    try:
-        return int(stat.rsplit(")", 1)[1].split()[1])
-    except (IndexError, ValueError):
-        return None
-
-
-def alive(pid: int) -> bool:
-    stat = _read(f"/proc/{pid}/stat").decode(errors="replace")
-    return bool(stat) and stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def all_pids() -> list[int]:
-    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
-
-
-def descendants(root: int) -> set[int]:
-    """`root` and every live process below it."""
-    children: dict[int, list[int]] = {}
-    for pid in all_pids():
-        parent = parent_of(pid)
-        if parent is not None:
-            children.setdefault(parent, []).append(pid)
-    found, todo = set(), [root]
-    while todo:
-        pid = todo.pop()
-        if pid not in found and alive(pid):
-            found.add(pid)
-            todo.extend(children.get(pid, []))
-    return found
-
-
 def supervisor(settings: Settings) -> int | None:
     """The live supervisor process of this stack's state dir, found by command line and environment."""
-    for pid in all_pids():
-        if "sandbox.stack.supervisor" in cmdline(pid) and alive(pid):
-            if environ(pid).get("CADABRA_STATE_DIR") == str(settings.state_dir):
-                return pid
-    return None
+    return next(iter(of_state_dir(settings.state_dir, ["sandbox.stack.supervisor"])), None)
 
 
 def postmaster(settings: Settings) -> int | None:

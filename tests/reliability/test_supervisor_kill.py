@@ -50,6 +50,7 @@ def test_after_the_supervisor_is_killed_status_names_what_is_down_and_up_recover
     env, settings = own_stack
     supervisor = procs.supervisor(settings)
     assert supervisor is not None
+    job = wait_until(lambda: _job_pid(settings), timeout=30, message="the stream job to start")
     os.kill(supervisor, signal.SIGKILL)
     wait_until(lambda: not procs.alive(supervisor), timeout=10, message="the supervisor to die")
 
@@ -68,3 +69,13 @@ def test_after_the_supervisor_is_killed_status_names_what_is_down_and_up_recover
     assert document["healthy"], document
     assert procs.supervisor(settings) not in (None, supervisor)
     assert settings.pid_file.read_text().strip() == str(procs.supervisor(settings))
+    # the dead supervisor's stream job (its own process group, the JVM too) is gone: only the new one runs
+    wait_until(lambda: not procs.alive(job), timeout=30, message="the orphaned stream job to stop")
+    with pytest.raises(ProcessLookupError):
+        os.killpg(job, 0)
+    assert procs.of_state_dir(settings.state_dir, ["spark_jobs."]) in ([], [_job_pid(settings)])
+
+
+def _job_pid(settings: Settings) -> int | None:
+    pids = procs.of_state_dir(settings.state_dir, ["spark_jobs.order_rate_alarm"])
+    return pids[0] if len(pids) == 1 else None
