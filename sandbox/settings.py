@@ -365,6 +365,12 @@ def configure_moto(settings: Settings) -> None:
     os.environ["MOTO_ACCOUNT_ID"] = settings.account_id
 
 
+def run_by_spark_submit() -> bool:
+    """This Python driver was started by spark-submit, which started the JVM and chose the master (EMR,
+    the Docker stack's Spark): pyspark then connects to the gateway named by PYSPARK_GATEWAY_PORT."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
 def configure_local_spark(python: str, host: str = "127.0.0.1") -> None:
     """Before a local-mode Spark JVM starts: its web UI binds SPARK_LOCAL_IP (no conf key does it),
     and its Python workers (UDFs, Python data sources) run `python`, the interpreter with the

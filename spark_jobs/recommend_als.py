@@ -274,7 +274,7 @@ def run(
 
     if spark is None:
         progress("starting Spark")
-        spark = build_session("cadabra-recommendations", master=settings.spark_master, shuffle_partitions=4)
+        spark = build_session("cadabra-recommendations", master=_master(settings), shuffle_partitions=4)
         step("spark_start")
     progress(f"reading s3://{settings.names.datalake_bucket}/{layout.ORDERS_ROOT}")
     orders, stats = lake.read_orders(spark, settings)
@@ -362,7 +362,7 @@ def write_metrics(settings: Settings, result: TrainResult) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """spark-submit spark_jobs/recommend_als.py [--config FILE]"""
+    """spark-submit spark_jobs/recommend_als.py [--config FILE] (or python -m spark_jobs.recommend_als)"""
     from sandbox.settings import get_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -371,6 +371,14 @@ def main(argv: list[str] | None = None) -> int:
     result = run(get_settings(), AlsConfig.load(args.config))
     print(json.dumps(result.metrics, indent=2))
     return 0
+
+
+def _master(settings: Settings) -> str | None:
+    """None under spark-submit (it started the JVM and chose the master: EMR, the Docker stack's Spark),
+    else the stack's master (CADABRA_SPARK_MASTER, local[2] with loopback bindings)."""
+    from sandbox.settings import run_by_spark_submit
+
+    return None if run_by_spark_submit() else settings.spark_master
 
 
 if __name__ == "__main__":
