@@ -3,7 +3,6 @@ star schema -> dashboard, report and the console's read-only SQL."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import urllib.parse
 import urllib.request
@@ -15,30 +14,9 @@ from generators import lake
 from pipelines.warehouse import app, dashboard, load
 from sandbox import aws
 from sandbox.waiting import wait_until
+from tests.localcloud.lake_helpers import lake_records
 
 pytestmark = [pytest.mark.slow, pytest.mark.stack]
-
-
-def _lake_records(settings) -> list[tuple[dict, str]]:
-    s3 = aws.client("s3", settings)
-    bucket = settings.names.datalake_bucket
-    out = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="orders/"):
-        for obj in page.get("Contents", []):
-            body = gzip.decompress(s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read())
-            out.extend((record, obj["Key"]) for record in map(_object_or_none, body.splitlines()) if record)
-    return out
-
-
-def _object_or_none(line: bytes) -> dict | None:
-    """A lake line as an order line; None for the rest. Other tests on this stack put records that are not
-    order lines on CadabraOrders (garbage, pipeline 3's marker), and Firehose copies them into the lake as
-    sent: the catalog reader skips what is not JSON, and no order query counts a line without an invoice."""
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def _settled(settings) -> None:
@@ -62,8 +40,8 @@ def _settled(settings) -> None:
 def test_the_warehouse_pipeline(stack):
     _settled(stack)
     lake.seed(stack)
-    objects = _lake_records(stack)  # every JSON object line: what the staging table loads
-    records = [(r, key) for r, key in objects if "InvoiceNo" in r]  # the order lines among them
+    objects = lake_records(stack)  # every JSON object line: what the staging table loads
+    records = [(r, key) for r, key, _ in objects if "InvoiceNo" in r]  # the order lines among them
     done = app.crawl(stack)
     assert done["last_crawl"]["Status"] == "SUCCEEDED"
     names = {t["Name"] for t in app.tables(stack)}

@@ -38,3 +38,9 @@ def postgres_port() -> Iterator[int]:
 
 def with_postgres(settings: Settings, port: int) -> Settings:
     return replace(settings, ports=replace(settings.ports, postgres=port))
+
+
+@pytest.fixture
+def isolated_settings(isolated_settings, postgres_port):  # noqa: F811 - conftest's, with this module's PostgreSQL
+    """Import it beside `postgres_port` in a module whose `localcloud` fixture needs the Redshift stand-in."""
+    return with_postgres(isolated_settings, postgres_port)

@@ -8,21 +8,10 @@ from pathlib import Path
 import pytest
 
 from sandbox import aws
-from sandbox.settings import load
-from tests.conftest import free_port
 from tests.localcloud.lake_helpers import BUCKET, crawl_lake, lake_records, records, redshift, seed_lake
-from tests.localcloud.postgres_fixture import postgres_port, with_postgres  # noqa: F401 (fixture)
+from tests.localcloud.postgres_fixture import isolated_settings, postgres_port  # noqa: F401 (fixtures)
 
 SQL = Path(__file__).resolve().parents[2] / "sql" / "redshift"
-
-
-@pytest.fixture
-def isolated_settings(tmp_path, postgres_port):  # noqa: F811 - the localcloud fixture's settings, with PostgreSQL
-    from sandbox.settings import Ports
-    from dataclasses import replace
-
-    base = load({"CADABRA_STATE_DIR": str(tmp_path / "state")})
-    return with_postgres(replace(base, ports=Ports(aws=free_port(), opensearch=free_port(), console=free_port())), postgres_port)
 
 
 def test_round_trip_with_redshift_ddl_parameters_types_and_listing(localcloud):
