@@ -18,7 +18,8 @@ gives every record its own number (1. below):
    take the same number and one record silently replaced the other.
 
    `KinesisBackend.create_stream` without ShardCount or StreamModeDetails creates an on-demand
-   stream, as AWS does, where moto fails with a 500
+   stream, as AWS does, where moto fails with a 500; without StreamName it is a ValidationException
+   (moto created a stream named None)
    (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html).
 2. DynamoDB: moto adds ConsumedCapacity (and ItemCollectionMetrics) to answers whose request did
    not ask for them; AWS returns them only for ReturnConsumedCapacity TOTAL/INDEXES
@@ -112,6 +113,9 @@ def _locked(put: Any) -> Any:
 def _on_demand_by_default(create_stream: Any) -> Any:
     def create(backend: Any, stream_name: str, shard_count: Any, stream_mode: Any = None,
                retention_period_hours: Any = None) -> Any:
+        if not stream_name:  # moto created a stream named None
+            raise seam.MotoRESTError("ValidationException", "1 validation error detected: Value null at "
+                                     "'streamName' failed to satisfy constraint: Member must not be null")
         if shard_count is None and not stream_mode:
             stream_mode = {"StreamMode": "ON_DEMAND"}
         return create_stream(backend, stream_name, shard_count, stream_mode, retention_period_hours)

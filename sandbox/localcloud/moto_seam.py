@@ -29,6 +29,7 @@ from moto.core.exceptions import JsonRESTError as MotoRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern, EventPatternParser
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.eventstream import EventStreamEncoder
 from moto.core.utils import utcnow
 from moto.kinesis.models import Record as KinesisRecord
 from moto.firehose.exceptions import (
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "EmptyResult",
     "EventPattern",
+    "EventStreamEncoder",
     "EventPatternParser",
     "FirehoseConcurrentModification",
     "FirehoseInvalidArgument",
