@@ -118,6 +118,8 @@ def test_subscribe_to_shard_streams_records_as_they_arrive(localcloud):
     kinesis.create_stream(StreamName="zz-subscribe", ShardCount=1)
     arn = kinesis.describe_stream_summary(StreamName="zz-subscribe")["StreamDescriptionSummary"]["StreamARN"]
     consumer = kinesis.register_stream_consumer(StreamARN=arn, ConsumerName="c1")["Consumer"]["ConsumerARN"]
+    assert consumer.startswith(f"{arn}/consumer/c1:") and consumer.rpartition(":")[2].isdigit()  # AWS's form
+    assert kinesis.describe_stream_consumer(ConsumerARN=consumer)["ConsumerDescription"]["ConsumerName"] == "c1"
     shard_id = kinesis.list_shards(StreamName="zz-subscribe")["Shards"][0]["ShardId"]
     kinesis.put_record(StreamName="zz-subscribe", Data=b"before", PartitionKey="k")
     events = kinesis.subscribe_to_shard(ConsumerARN=consumer, ShardId=shard_id,

@@ -11,10 +11,14 @@
 - ``KinesisBackend.put_resource_policy``: moto stores a policy for any ARN; AWS answers
   ResourceNotFoundException when the stream does not exist
   (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutResourcePolicy.html).
+- ``Consumer.__init__``: AWS's consumer ARN ends in ``:`` and the consumer's creation time in epoch
+  seconds (``stream/S/consumer/C:1525898737``), moto's in the name
+  (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_RegisterStreamConsumer.html).
 """
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import json
 from typing import Any, Callable
@@ -27,7 +31,9 @@ DISPATCH = seam.target("moto.kinesis.responses:KinesisResponse", "_dispatch", "(
 COMPOSE_ITERATOR = seam.target("moto.kinesis.models:", "compose_shard_iterator", "(stream_name, shard, last_sequence_id)")
 DECOMPOSE_ITERATOR = seam.target("moto.kinesis.models:", "decompose_shard_iterator", "(shard_iterator)")
 PUT_POLICY = seam.target("moto.kinesis.models:KinesisBackend", "put_resource_policy", "(self, resource_arn, policy_doc)")
-TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY)
+CONSUMER_INIT = seam.target("moto.kinesis.models:Consumer", "__init__",
+                            "(self, consumer_name, account_id, region_name, stream_arn)")
+TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY, CONSUMER_INIT)
 
 SUBSCRIBE = "SubscribeToShard"
 
@@ -37,6 +43,7 @@ def install(patches: seam.Patches, subscriptions: Subscriptions) -> None:
     patches.replace(COMPOSE_ITERATOR, _fresh_iterators)
     patches.replace(DECOMPOSE_ITERATOR, _fresh_iterators_read)
     patches.replace(PUT_POLICY, _policy_of_existing_stream)
+    patches.replace(CONSUMER_INIT, _consumer_arn_with_creation_time)
 
 
 def _dispatch(dispatch: Callable[..., Any], subscriptions: Subscriptions) -> Callable[..., Any]:
@@ -101,3 +108,11 @@ def _policy_of_existing_stream(put: Callable[..., None]) -> Callable[..., None]:
         return put(backend, resource_arn, policy_doc)
 
     return put_resource_policy
+
+
+def _consumer_arn_with_creation_time(init: Callable[..., None]) -> Callable[..., None]:
+    def consumer_init(consumer: Any, consumer_name: str, account_id: str, region_name: str, stream_arn: str) -> None:
+        init(consumer, consumer_name, account_id, region_name, stream_arn)
+        consumer.consumer_arn = f"{consumer.consumer_arn}:{calendar.timegm(consumer.created.utctimetuple())}"
+
+    return consumer_init
