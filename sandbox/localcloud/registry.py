@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sandbox.localcloud.athena.extension import AthenaQueries
 from sandbox.localcloud.awslambda.extension import LambdaExtension
+from sandbox.localcloud.dynamodb.extension import DynamoDbExtras
 from sandbox.localcloud.esm.extension import EventSourceMappings
 from sandbox.localcloud.firehose.extension import FirehoseDelivery
 from sandbox.localcloud.glue.extension import GlueCrawlers
@@ -17,7 +18,7 @@ from sandbox.localcloud.redshift_data.extension import RedshiftDataApi
 from sandbox.localcloud.sns.extension import SnsExtension
 
 EXTENSIONS = (LambdaExtension, EventSourceMappings, SnsExtension, FirehoseDelivery, GlueCrawlers,
-              AthenaQueries, RedshiftDataApi, KinesisProtocol)
+              AthenaQueries, RedshiftDataApi, KinesisProtocol, DynamoDbExtras)
 
 # The Docker stack's `sandbox` service serves these beside LocalStack Community, which lacks them.
 DOCKER_EXTENSIONS = (GlueCrawlers, AthenaQueries, RedshiftDataApi)

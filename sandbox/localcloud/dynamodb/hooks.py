@@ -1,0 +1,115 @@
+"""Hooks into moto's DynamoDB and DynamoDB Streams.
+
+- ``DynamoHandler.call_action``: Enable/Describe/Update/DisableKinesisStreamingDestination
+  (kinesis_destinations.py) and DescribeContributorInsights (DISABLED: contributor insights are
+  never enabled here) answered in place of moto, which has none of them
+  (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeContributorInsights.html);
+  ExecuteStatement with an empty ``Parameters`` list is a ValidationException, as on AWS (moto ran
+  the statement).
+- ``DynamoDBBackend.execute_statement`` / ``.batch_execute_statement``: statements rewritten by
+  partiql.py first.
+- ``StreamShard.add``: each item change moto records reaches the table's Kinesis destinations.
+- ``DynamoDBStreamsHandler.describe_stream``: ExclusiveStartShardId leaves out the shards up to
+  and including it (moto ignored it)
+  (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.dynamodb.kinesis_destinations import KinesisDestinations
+from sandbox.localcloud.dynamodb.partiql import numbers_as_parameters
+from sandbox.localcloud.shared.actions import JSON_HEADERS, ApiError, Request, answer_actions, request_of
+
+CALL = seam.target("moto.dynamodb.responses:DynamoHandler", "call_action", "(self)")
+EXECUTE = seam.target("moto.dynamodb.models:DynamoDBBackend", "execute_statement", "(self, statement, parameters)")
+BATCH_EXECUTE = seam.target("moto.dynamodb.models:DynamoDBBackend", "batch_execute_statement", "(self, statements)")
+STREAM_ADD = seam.target("moto.dynamodb.models.table:StreamShard", "add", "(self, old, new)")
+STREAMS_DESCRIBE = seam.target("moto.dynamodbstreams.responses:DynamoDBStreamsHandler", "describe_stream", "(self)")
+TARGETS = (CALL, EXECUTE, BATCH_EXECUTE, STREAM_ADD, STREAMS_DESCRIBE)
+
+
+def install(patches: seam.Patches, destinations: KinesisDestinations) -> None:
+    answer = answer_actions({
+        "EnableKinesisStreamingDestination": destinations.enable,
+        "DescribeKinesisStreamingDestination": destinations.describe_destinations,
+        "UpdateKinesisStreamingDestination": destinations.update,
+        "DisableKinesisStreamingDestination": destinations.disable,
+        "DescribeContributorInsights": _contributor_insights,
+    })
+    patches.replace(CALL, lambda call_action: _empty_parameters_rejected(answer(call_action)))
+    patches.replace(EXECUTE, _execute_rewritten)
+    patches.replace(BATCH_EXECUTE, _batch_rewritten)
+    patches.replace(STREAM_ADD, lambda add: _delivered(add, destinations))
+    patches.replace(STREAMS_DESCRIBE, _after_exclusive_start_shard)
+
+
+def _contributor_insights(request: Request) -> dict[str, Any]:
+    table = seam.backend("dynamodb", request.account_id, request.region).tables.get(request.get("TableName"))
+    if table is None:
+        raise ApiError("ResourceNotFoundException", f"Requested resource not found: Table: {request.get('TableName')} not found")
+    answer = {"TableName": table.name, "ContributorInsightsStatus": "DISABLED"}
+    if request.get("IndexName"):
+        answer["IndexName"] = request.get("IndexName")
+    return answer
+
+
+EMPTY_PARAMETERS = ("1 validation error detected: Value '[]' at 'parameters' failed to satisfy constraint: "
+                    "Member must have length greater than or equal to 1")
+
+
+def _empty_parameters_rejected(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def call(handler: Any) -> Any:
+        if handler._get_action() == "ExecuteStatement" and request_of(handler).get("Parameters") == []:
+            return 400, dict(JSON_HEADERS), json.dumps({"__type": "ValidationException", "message": EMPTY_PARAMETERS})
+        return call_action(handler)
+
+    return call
+
+
+def _execute_rewritten(execute: Callable[..., Any]) -> Callable[..., Any]:
+    def execute_statement(backend: Any, statement: str, parameters: Any) -> Any:
+        statement, parameters = numbers_as_parameters(statement, parameters)
+        return execute(backend, statement, parameters)
+
+    return execute_statement
+
+
+def _batch_rewritten(batch: Callable[..., Any]) -> Callable[..., Any]:
+    def batch_execute_statement(backend: Any, statements: list[dict[str, Any]]) -> Any:
+        rewritten = []
+        for entry in statements:
+            statement, parameters = numbers_as_parameters(entry.get("Statement", ""), entry.get("Parameters"))
+            rewritten.append({**entry, "Statement": statement,
+                              **({"Parameters": parameters} if parameters is not None else {})})
+        return batch(backend, rewritten)
+
+    return batch_execute_statement
+
+
+def _delivered(add: Callable[..., None], destinations: KinesisDestinations) -> Callable[..., None]:
+    def add_record(shard: Any, old: Any, new: Any) -> None:
+        add(shard, old, new)
+        if shard.items:
+            record = shard.items[-1].record
+            destinations.item_changed(shard.table, record["eventName"], record, old, new)
+
+    return add_record
+
+
+def _after_exclusive_start_shard(describe: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def describe_stream(handler: Any) -> Any:
+        result = describe(handler)
+        start = handler._get_param("ExclusiveStartShardId")
+        description = getattr(result, "result", None)
+        if start and isinstance(description, dict) and "StreamDescription" in description:
+            shards = description["StreamDescription"].get("Shards") or []
+            ids = [shard["ShardId"] for shard in shards]
+            after = ids.index(start) + 1 if start in ids else 0
+            description["StreamDescription"]["Shards"] = shards[after:]
+        return result
+
+    return describe_stream
