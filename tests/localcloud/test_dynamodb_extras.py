@@ -100,3 +100,26 @@ def test_kinesis_streaming_destination_lifecycle_and_delivery(localcloud):
     assert ddb.disable_kinesis_streaming_destination(TableName="zz-kds", StreamArn=arn)["DestinationStatus"] == "DISABLING"
     ddb.put_item(TableName="zz-kds", Item={"id": {"S": "b"}})
     assert kinesis.get_records(ShardIterator=iterator)["Records"][3:] == []
+
+
+def test_stream_records_skip_writes_that_change_nothing_and_carry_binary_to_kinesis(localcloud):
+    ddb, streams = client("dynamodb", localcloud.settings), client("dynamodbstreams", localcloud.settings)
+    kinesis = client("kinesis", localcloud.settings)
+    _table(ddb, "zz-noop", StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+    kinesis.create_stream(StreamName="zz-noop-stream", ShardCount=1)
+    arn = kinesis.describe_stream_summary(StreamName="zz-noop-stream")["StreamDescriptionSummary"]["StreamARN"]
+    ddb.enable_kinesis_streaming_destination(TableName="zz-noop", StreamArn=arn)
+    item = {"id": {"S": "a"}, "data": {"B": b"\x90"}}
+    ddb.put_item(TableName="zz-noop", Item=item)
+    ddb.put_item(TableName="zz-noop", Item=item)  # the same item again: no record
+    stream_arn = ddb.describe_table(TableName="zz-noop")["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [(r["eventName"], r["eventVersion"]) for r in records] == [("INSERT", "1.1")]
+    shard_id = kinesis.list_shards(StreamName="zz-noop-stream")["Shards"][0]["ShardId"]
+    kinesis_iterator = kinesis.get_shard_iterator(StreamName="zz-noop-stream", ShardId=shard_id,
+                                                  ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    delivered = [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=kinesis_iterator)["Records"]]
+    assert [d["dynamodb"]["NewImage"]["data"] for d in delivered] == [{"B": "kA=="}]

@@ -8,7 +8,9 @@
   the statement).
 - ``DynamoDBBackend.execute_statement`` / ``.batch_execute_statement``: statements rewritten by
   partiql.py first.
-- ``StreamShard.add``: each item change moto records reaches the table's Kinesis destinations.
+- ``StreamShard.add``: each item change moto records reaches the table's Kinesis destinations;
+  a write that changed nothing adds no stream record, and records carry eventVersion 1.1, as
+  DynamoDB Streams' do (https://docs.aws.amazon.com/amazondynamodbstreams/latest/APIReference/API_Record.html).
 - ``DynamoDBStreamsHandler.describe_stream``: ExclusiveStartShardId leaves out the shards up to
   and including it (moto ignored it)
   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html).
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, Callable
 
 from sandbox.localcloud import moto_seam as seam
@@ -29,6 +32,8 @@ EXECUTE = seam.target("moto.dynamodb.models:DynamoDBBackend", "execute_statement
 BATCH_EXECUTE = seam.target("moto.dynamodb.models:DynamoDBBackend", "batch_execute_statement", "(self, statements)")
 STREAM_ADD = seam.target("moto.dynamodb.models.table:StreamShard", "add", "(self, old, new)")
 STREAMS_DESCRIBE = seam.target("moto.dynamodbstreams.responses:DynamoDBStreamsHandler", "describe_stream", "(self)")
+log = logging.getLogger(__name__)
+
 TARGETS = (CALL, EXECUTE, BATCH_EXECUTE, STREAM_ADD, STREAMS_DESCRIBE)
 
 
@@ -92,10 +97,15 @@ def _batch_rewritten(batch: Callable[..., Any]) -> Callable[..., Any]:
 
 def _delivered(add: Callable[..., None], destinations: KinesisDestinations) -> Callable[..., None]:
     def add_record(shard: Any, old: Any, new: Any) -> None:
+        if old is not None and new is not None and old.attrs == new.attrs:
+            return  # a write that changed nothing: no stream record on AWS
         add(shard, old, new)
-        if shard.items:
-            record = shard.items[-1].record
+        record = shard.items[-1].record
+        record["eventVersion"] = "1.1"
+        try:
             destinations.item_changed(shard.table, record["eventName"], record, old, new)
+        except Exception:  # the write stands, as on AWS, whatever happens to its delivery
+            log.exception("delivering a change of table %s to its Kinesis destination failed", shard.table.name)
 
     return add_record
 

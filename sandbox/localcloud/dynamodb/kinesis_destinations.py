@@ -132,7 +132,7 @@ class KinesisDestinations:
                 dynamodb["NewImage"] = new.to_json()["Attributes"]
             if old is not None:
                 dynamodb["OldImage"] = old.to_json()["Attributes"]
-            dynamodb["SizeBytes"] = len(json.dumps(dynamodb))
+            dynamodb["SizeBytes"] = len(_json(dynamodb))
             dynamodb["ApproximateCreationDateTimePrecision"] = destination["ApproximateCreationDateTimePrecision"]
             document = {"awsRegion": table.region_name, "eventID": str(uuid.uuid4()), "eventName": event_name,
                         "userIdentity": None, "recordFormat": "application/json", "tableName": table.name,
@@ -140,7 +140,7 @@ class KinesisDestinations:
             stream = self._stream(destination["StreamArn"], missing_ok=True)
             if stream is not None:
                 key = json.dumps(record["dynamodb"]["Keys"], sort_keys=True)[:256]  # a partition key's limit
-                stream.put_record(key, None, base64.b64encode(json.dumps(document).encode()).decode())
+                stream.put_record(key, None, base64.b64encode(_json(document).encode()).decode())
 
     # -- engine -----------------------------------------------------------------------------------
     @staticmethod
@@ -168,6 +168,12 @@ class KinesisDestinations:
         with self._lock:
             return [{"table": name, "stream": arn, "status": d["DestinationStatus"]}
                     for (_, _, name), destinations in self._destinations.items() for arn, d in destinations.items()]
+
+
+def _json(document: Any) -> str:
+    """JSON as DynamoDB's Kinesis records carry it: binary attributes (B, BS) base64-encoded."""
+    return json.dumps(document, default=lambda value: base64.b64encode(value).decode()
+                      if isinstance(value, (bytes, bytearray)) else str(value))
 
 
 def _table_id(table: Any) -> str:
