@@ -25,7 +25,8 @@ gives every record its own number (1. below):
    not ask for them; AWS returns them only for ReturnConsumedCapacity TOTAL/INDEXES
    (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
-   `Table.describe` adds the table's TableId and leaves out empty index lists, as DescribeTable does;
+   `Table.describe` adds the table's TableId and leaves out empty index lists and the
+   BillingModeSummary of a provisioned table, as DescribeTable does;
    CreateTable's TableDescription carries WarmThroughput only when the request set it
    (DescribeTable and UpdateTable always report it)
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
@@ -33,7 +34,8 @@ gives every record its own number (1. below):
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).
 
-Known gaps: sequence numbers of consecutive records differ by one (AWS's by larger, irregular steps).
+Known gaps: sequence numbers of consecutive records differ by one (AWS's by larger, irregular steps);
+a table switched from on-demand to provisioned reports no BillingModeSummary (AWS does).
 """
 
 from __future__ import annotations
@@ -175,6 +177,8 @@ def _table_described(describe: Any) -> Any:
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if description.get(key) == []:
                     del description[key]
+            if description.get("BillingModeSummary", {}).get("BillingMode") == "PROVISIONED":
+                del description["BillingModeSummary"]  # AWS reports it for on-demand tables only
         return result
 
     return described

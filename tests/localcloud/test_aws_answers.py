@@ -127,3 +127,16 @@ def test_create_table_reports_warm_throughput_only_when_asked_describe_always(lo
     updated = ddb.update_table(TableName="zz-answers-warm", StreamSpecification={"StreamEnabled": True,
                                                                                   "StreamViewType": "KEYS_ONLY"})
     assert updated["TableDescription"]["WarmThroughput"]["Status"] == "ACTIVE"  # UpdateTable reports it
+
+
+def test_provisioned_tables_have_no_billing_mode_summary(localcloud):
+    ddb = client("dynamodb", localcloud.settings)
+    schema = dict(KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    created = ddb.create_table(TableName="zz-provisioned", **schema,
+                               ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    assert "BillingModeSummary" not in created["TableDescription"]
+    assert "BillingModeSummary" not in ddb.describe_table(TableName="zz-provisioned")["Table"]
+    ddb.create_table(TableName="zz-on-demand", **schema, BillingMode="PAY_PER_REQUEST")
+    summary = ddb.describe_table(TableName="zz-on-demand")["Table"]["BillingModeSummary"]
+    assert summary["BillingMode"] == "PAY_PER_REQUEST"
