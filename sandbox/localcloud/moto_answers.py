@@ -27,8 +27,8 @@ gives every record its own number (1. below):
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
    `Table.describe` adds the table's TableId and leaves out empty index lists and the
    BillingModeSummary of a provisioned table, as DescribeTable does;
-   CreateTable's TableDescription carries WarmThroughput only when the request set it
-   (DescribeTable and UpdateTable always report it)
+   CreateTable's TableDescription carries WarmThroughput only when the request set it, DeleteTable's
+   never (DescribeTable and UpdateTable always report it)
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
@@ -141,7 +141,8 @@ def _dynamodb_as_asked(call_action: Any) -> Any:
     def call(handler: Any) -> Any:
         status, headers, body = call_action(handler)
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        creating = "WarmThroughput" in text and handler._get_action() == "CreateTable"
+        action = handler._get_action()
+        creating = "WarmThroughput" in text and action in ("CreateTable", "DeleteTable")
         if status != 200 or not (creating or "Consumed" in text or "ItemCollection" in text):
             return status, headers, body
         request = getattr(handler, "body", None) or {}
@@ -149,7 +150,8 @@ def _dynamodb_as_asked(call_action: Any) -> Any:
         def drop(document: dict[str, Any]) -> bool:
             before = len(document)
             description = document.get("TableDescription")
-            if creating and "WarmThroughput" not in request and isinstance(description, dict):
+            unasked = "WarmThroughput" not in request or action == "DeleteTable"
+            if creating and unasked and isinstance(description, dict):
                 if description.pop("WarmThroughput", None) is not None:
                     before += 1
             document.pop("ConsumedCapacityUnits", None)  # no AWS member at all

@@ -123,3 +123,19 @@ def test_stream_records_skip_writes_that_change_nothing_and_carry_binary_to_kine
                                                   ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     delivered = [json.loads(r["Data"]) for r in kinesis.get_records(ShardIterator=kinesis_iterator)["Records"]]
     assert [d["dynamodb"]["NewImage"]["data"] for d in delivered] == [{"B": "kA=="}]
+
+
+def test_errors_moto_words_differently_have_aws_wording(localcloud):
+    ddb = client("dynamodb", localcloud.settings)
+    with pytest.raises(ClientError) as raised:
+        ddb.delete_table(TableName="zz-nowhere")
+    assert raised.value.response["Error"]["Message"] == "Requested resource not found: Table: zz-nowhere not found"
+    with pytest.raises(ClientError) as raised:
+        _table(ddb, "zz-wording", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    assert raised.value.response["Error"]["Message"].startswith("One or more parameter values were invalid: Neither")
+    _table(ddb, "zz-wording")
+    with pytest.raises(ClientError) as raised:
+        ddb.batch_write_item(RequestItems={"zz-wording": [{"PutRequest": {"Item": {"other": {"S": "x"}}}}]})
+    assert raised.value.response["Error"]["Message"] == "The provided key element does not match the schema"
+    deleted = ddb.delete_table(TableName="zz-wording")["TableDescription"]
+    assert "WarmThroughput" not in deleted and deleted["TableName"] == "zz-wording"

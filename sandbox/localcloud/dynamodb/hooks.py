@@ -5,7 +5,7 @@
   never enabled here) answered in place of moto, which has none of them
   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeContributorInsights.html);
   ExecuteStatement with an empty ``Parameters`` list is a ValidationException, as on AWS (moto ran
-  the statement).
+  the statement); errors moto words differently get AWS's wording (wording.py).
 - ``DynamoDBBackend.execute_statement`` / ``.batch_execute_statement``: statements rewritten by
   partiql.py first.
 - ``StreamShard.add``: each item change moto records reaches the table's Kinesis destinations;
@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from typing import Any, Callable
 
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.dynamodb import wording
 from sandbox.localcloud.dynamodb.kinesis_destinations import KinesisDestinations
 from sandbox.localcloud.dynamodb.partiql import numbers_as_parameters
 from sandbox.localcloud.shared.actions import JSON_HEADERS, ApiError, Request, answer_actions, request_of
@@ -68,11 +70,35 @@ EMPTY_PARAMETERS = ("1 validation error detected: Value '[]' at 'parameters' fai
 
 def _empty_parameters_rejected(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def call(handler: Any) -> Any:
-        if handler._get_action() == "ExecuteStatement" and request_of(handler).get("Parameters") == []:
+        action = handler._get_action()
+        if action == "ExecuteStatement" and request_of(handler).get("Parameters") == []:
             return 400, dict(JSON_HEADERS), json.dumps({"__type": "ValidationException", "message": EMPTY_PARAMETERS})
-        return call_action(handler)
+        status, headers, body = call_action(handler)
+        if status == 400 and action in REWORDED_ACTIONS:
+            params = handler.body if isinstance(handler.body, dict) else request_of(handler).params  # moto parsed it
+            body = _reworded(action, body, headers, params)
+        return status, headers, body
 
     return call
+
+
+REWORDED_ACTIONS = {action for action, _, _ in wording.REWORDED}
+
+
+def _reworded(action: str, body: Any, headers: dict[str, Any], request: dict[str, Any]) -> Any:
+    try:
+        document = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+    key = "message" if "message" in document else "Message"
+    message = wording.aws_message(action, str(document.get(key, "")), request)
+    if message is None:
+        return body
+    document[key] = message
+    text = json.dumps(document)
+    if "x-amz-crc32" in headers:  # the checksum SDKs verify, of the body sent
+        headers["x-amz-crc32"] = str(zlib.crc32(text.encode()) & 0xFFFFFFFF)
+    return text.encode() if isinstance(body, bytes) else text
 
 
 def _execute_rewritten(execute: Callable[..., Any]) -> Callable[..., Any]:
