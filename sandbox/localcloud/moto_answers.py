@@ -26,9 +26,12 @@ gives every record its own number (1. below):
    (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
    `Table.describe` adds the table's TableId and leaves out empty index lists and the
-   BillingModeSummary of a provisioned table, as DescribeTable does;
-   CreateTable's TableDescription carries WarmThroughput only when the request set it, DeleteTable's
-   never (DescribeTable and UpdateTable always report it)
+   BillingModeSummary of a provisioned table, gives an on-demand table's summary its
+   LastUpdateToPayPerRequestDateTime and each global secondary index its IndexArn, IndexSizeBytes,
+   ItemCount (0: AWS refreshes them about every six hours) and NumberOfDecreasesToday, as
+   DescribeTable does;
+   CreateTable's TableDescription (and each of its indexes) carries WarmThroughput only when the
+   request set it, DeleteTable's never (DescribeTable and UpdateTable always report it)
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
@@ -154,6 +157,12 @@ def _dynamodb_as_asked(call_action: Any) -> Any:
             if creating and unasked and isinstance(description, dict):
                 if description.pop("WarmThroughput", None) is not None:
                     before += 1
+            if creating and isinstance(description, dict):  # an index's too, unless its request set it
+                asked = {index.get("IndexName") for index in request.get("GlobalSecondaryIndexes") or []
+                         if "WarmThroughput" in index and action == "CreateTable"}
+                for index in description.get("GlobalSecondaryIndexes") or []:
+                    if index.get("IndexName") not in asked and index.pop("WarmThroughput", None) is not None:
+                        before += 1
             document.pop("ConsumedCapacityUnits", None)  # no AWS member at all
             if request.get("ReturnConsumedCapacity") not in ("TOTAL", "INDEXES"):
                 document.pop("ConsumedCapacity", None)
@@ -179,8 +188,19 @@ def _table_described(describe: Any) -> Any:
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if description.get(key) == []:
                     del description[key]
-            if description.get("BillingModeSummary", {}).get("BillingMode") == "PROVISIONED":
+            summary = description.get("BillingModeSummary", {})
+            if summary.get("BillingMode") == "PROVISIONED":
                 del description["BillingModeSummary"]  # AWS reports it for on-demand tables only
+            elif summary.get("BillingMode") == "PAY_PER_REQUEST" and "CreationDateTime" in description:
+                description["BillingModeSummary"] = {**summary, "LastUpdateToPayPerRequestDateTime":
+                                                     summary.get("LastUpdateToPayPerRequestDateTime",
+                                                                 description["CreationDateTime"])}
+            for index in description.get("GlobalSecondaryIndexes") or []:
+                index.setdefault("IndexArn", f"{description.get('TableArn')}/index/{index.get('IndexName')}")
+                index.setdefault("IndexSizeBytes", 0)  # AWS refreshes both about every six hours
+                index.setdefault("ItemCount", 0)
+                if isinstance(index.get("ProvisionedThroughput"), dict):
+                    index["ProvisionedThroughput"] = {"NumberOfDecreasesToday": 0, **index["ProvisionedThroughput"]}
         return result
 
     return described
