@@ -31,7 +31,9 @@ gives every record its own number (1. below):
    ItemCount (0: AWS refreshes them about every six hours) and NumberOfDecreasesToday, as
    DescribeTable does;
    CreateTable's TableDescription (and each of its indexes) carries WarmThroughput only when the
-   request set it, DeleteTable's never (DescribeTable and UpdateTable always report it)
+   request set it (with Status UPDATING), DeleteTable's never (DescribeTable and UpdateTable always
+   report it); UpdateTable's answer to an SSESpecification change reports SSEDescription Status
+   UPDATING
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
@@ -146,7 +148,8 @@ def _dynamodb_as_asked(call_action: Any) -> Any:
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         action = handler._get_action()
         creating = "WarmThroughput" in text and action in ("CreateTable", "DeleteTable")
-        if status != 200 or not (creating or "Consumed" in text or "ItemCollection" in text):
+        changing_sse = action == "UpdateTable" and "SSEDescription" in text
+        if status != 200 or not (creating or changing_sse or "Consumed" in text or "ItemCollection" in text):
             return status, headers, body
         request = getattr(handler, "body", None) or {}
 
@@ -157,6 +160,14 @@ def _dynamodb_as_asked(call_action: Any) -> Any:
             if creating and unasked and isinstance(description, dict):
                 if description.pop("WarmThroughput", None) is not None:
                     before += 1
+            warm = description.get("WarmThroughput") if isinstance(description, dict) else None
+            if creating and not unasked and isinstance(warm, dict) and warm.get("Status") != "UPDATING":
+                warm["Status"] = "UPDATING"  # the table warms up after CreateTable answers
+                before += 1
+            sse = description.get("SSEDescription") if isinstance(description, dict) else None
+            if changing_sse and "SSESpecification" in request and isinstance(sse, dict):
+                sse["Status"] = "UPDATING"  # the change is applied after UpdateTable answers
+                before += 1
             if creating and isinstance(description, dict):  # an index's too, unless its request set it
                 asked = {index.get("IndexName") for index in request.get("GlobalSecondaryIndexes") or []
                          if "WarmThroughput" in index and action == "CreateTable"}

@@ -78,6 +78,7 @@ BACKENDS: dict[str, str] = {
     "firehose": "moto.firehose.models:firehose_backends",
     "glue": "moto.glue.models:glue_backends",
     "kinesis": "moto.kinesis.models:kinesis_backends",
+    "kms": "moto.kms.models:kms_backends",
     "lambda": "moto.awslambda.models:lambda_backends",
     "lambda-simple": "moto.awslambda_simple.models:lambda_simple_backends",
     "logs": "moto.logs.models:logs_backends",

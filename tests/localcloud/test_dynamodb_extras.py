@@ -139,3 +139,17 @@ def test_errors_moto_words_differently_have_aws_wording(localcloud):
     assert raised.value.response["Error"]["Message"] == "The provided key element does not match the schema"
     deleted = ddb.delete_table(TableName="zz-wording")["TableDescription"]
     assert "WarmThroughput" not in deleted and deleted["TableName"] == "zz-wording"
+
+
+def test_sse_default_key_is_aws_managed_and_changes_report_updating(localcloud):
+    ddb, kms = client("dynamodb", localcloud.settings), client("kms", localcloud.settings)
+    created = ddb.create_table(TableName="zz-sse", KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                               AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                               BillingMode="PAY_PER_REQUEST", SSESpecification={"Enabled": True, "SSEType": "KMS"},
+                               WarmThroughput={"ReadUnitsPerSecond": 13000, "WriteUnitsPerSecond": 4100})
+    description = created["TableDescription"]
+    assert description["WarmThroughput"]["Status"] == "UPDATING"
+    key = kms.describe_key(KeyId=description["SSEDescription"]["KMSMasterKeyArn"])["KeyMetadata"]
+    assert key["KeyManager"] == "AWS" and key["Description"].startswith("Default key that protects my DynamoDB data")
+    updated = ddb.update_table(TableName="zz-sse", SSESpecification={"Enabled": False})["TableDescription"]
+    assert updated["SSEDescription"]["Status"] == "UPDATING"

@@ -14,6 +14,9 @@
 - ``DynamoDBStreamsHandler.describe_stream``: ExclusiveStartShardId leaves out the shards up to
   and including it (moto ignored it)
   (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_DescribeStream.html).
+- ``Table._get_default_encryption_key``: the ``alias/aws/dynamodb`` key moto creates for SSE is
+  AWS-managed (KeyManager AWS) with AWS's description
+  (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ STREAM_ADD = seam.target("moto.dynamodb.models.table:StreamShard", "add", "(self
 STREAMS_DESCRIBE = seam.target("moto.dynamodbstreams.responses:DynamoDBStreamsHandler", "describe_stream", "(self)")
 log = logging.getLogger(__name__)
 
-TARGETS = (CALL, EXECUTE, BATCH_EXECUTE, STREAM_ADD, STREAMS_DESCRIBE)
+DEFAULT_KEY = seam.target("moto.dynamodb.models.table:Table", "_get_default_encryption_key", "(self, account_id, region)")
+TARGETS = (CALL, EXECUTE, BATCH_EXECUTE, STREAM_ADD, STREAMS_DESCRIBE, DEFAULT_KEY)
 
 
 def install(patches: seam.Patches, destinations: KinesisDestinations) -> None:
@@ -52,6 +56,7 @@ def install(patches: seam.Patches, destinations: KinesisDestinations) -> None:
     patches.replace(BATCH_EXECUTE, _batch_rewritten)
     patches.replace(STREAM_ADD, lambda add: _delivered(add, destinations))
     patches.replace(STREAMS_DESCRIBE, _after_exclusive_start_shard)
+    patches.replace(DEFAULT_KEY, _aws_managed_key)
 
 
 def _contributor_insights(request: Request) -> dict[str, Any]:
@@ -149,3 +154,16 @@ def _after_exclusive_start_shard(describe: Callable[[Any], Any]) -> Callable[[An
         return result
 
     return describe_stream
+
+
+AWS_MANAGED_DESCRIPTION = "Default key that protects my DynamoDB data when no other key is defined"
+
+
+def _aws_managed_key(default_key: Callable[..., str]) -> Callable[..., str]:
+    def get_default_encryption_key(table: Any, account_id: str, region: str) -> str:
+        arn = default_key(table, account_id, region)
+        key = seam.backend("kms", account_id, region).describe_key(arn)
+        key.description, key.key_manager = AWS_MANAGED_DESCRIPTION, "AWS"
+        return arn
+
+    return get_default_encryption_key
