@@ -138,3 +138,12 @@ def test_subscribe_to_shard_streams_records_as_they_arrive(localcloud):
         kinesis.subscribe_to_shard(ConsumerARN=consumer + "-gone", ShardId=shard_id,
                                    StartingPosition={"Type": "LATEST"})
     assert raised.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_body_that_is_not_cbor_is_a_400_serialization_error(localcloud):
+    url = f"http://127.0.0.1:{localcloud.port}/"
+    request = AWSRequest("POST", url, data=b"\xff\xff", headers={
+        "Content-Type": cbor.CONTENT_TYPE, "X-Amz-Target": "Kinesis_20131202.ListStreams"})
+    SigV4Auth(Credentials("test", "test"), "kinesis", "us-east-1").add_auth(request)
+    answer = requests.post(url, data=request.body, headers=dict(request.headers), timeout=10)
+    assert answer.status_code == 400 and cbor.decode(answer.content)["__type"] == "SerializationException"

@@ -63,11 +63,16 @@ def _jsonable(value: Any) -> Any:
 
 
 def request_as_json(body: bytes) -> str:
-    """A CBOR request body as the JSON document moto reads (an empty body is an empty document)."""
+    """A CBOR request body as the JSON document moto reads (an empty body is an empty document).
+
+    Raises ValueError when the body is not a CBOR map (answered 400 SerializationException)."""
     if not body:
         return "{}"
     decoder = _Decoder()
-    document = decoder.parse_data_item(decoder.get_peekable_stream_from_bytes(body))
+    try:
+        document = decoder.parse_data_item(decoder.get_peekable_stream_from_bytes(body))
+    except Exception as error:  # botocore's parser raises its own errors, struct's and IndexError on bad bytes
+        raise ValueError(f"the request body is not valid CBOR: {error}") from error
     if not isinstance(document, dict):
         raise ValueError("a Kinesis CBOR request must be a map")
     return json.dumps(_jsonable(document))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 import itertools
 import json
+import uuid
 from typing import Any, Callable
 
 from sandbox.localcloud import moto_seam as seam
@@ -57,14 +58,17 @@ def _dispatch(dispatch: Callable[..., Any], subscriptions: Subscriptions) -> Cal
         operation = target.rpartition(".")[2]
         try:
             response.body = cbor.request_as_json(response.raw_body) if as_cbor else response.raw_body.decode("utf-8")
-            if subscribe:
-                return _subscribe(response, subscriptions, as_cbor)
-            status, answer_headers, body = response.call_action()
-        except seam.MotoRESTError as error:
-            status, answer_headers, body = error.code, {}, error.description
-        except ValueError as error:  # not CBOR, not a map
+            request_document = json.loads(response.body or "{}") if subscribe else None
+        except ValueError as error:  # not CBOR, not a map, not JSON
             status, answer_headers = 400, {}
             body = json.dumps({"__type": "SerializationException", "message": str(error) or "malformed request"})
+        else:
+            try:
+                if subscribe:
+                    return _subscribe(response, subscriptions, request_document, as_cbor)
+                status, answer_headers, body = response.call_action()
+            except seam.MotoRESTError as error:
+                status, answer_headers, body = error.code, {}, error.description
         if as_cbor:
             body = cbor.answer_as_cbor(operation, status, body)
             answer_headers = {k: v for k, v in answer_headers.items() if k.lower() not in ("content-type", "x-amz-crc32", "content-length")}
@@ -74,11 +78,9 @@ def _dispatch(dispatch: Callable[..., Any], subscriptions: Subscriptions) -> Cal
     return dispatched
 
 
-def _subscribe(response: Any, subscriptions: Subscriptions, as_cbor: bool) -> Any:
-    request = json.loads(response.body or "{}")
+def _subscribe(response: Any, subscriptions: Subscriptions, request: dict[str, Any], as_cbor: bool) -> Any:
     events = subscriptions.open(response.current_account, response.region, request, as_cbor)
-    headers = {"Content-Type": "application/vnd.amazon.eventstream",
-               "x-amzn-RequestId": "00000000-0000-0000-0000-000000000000"}
+    headers = {"Content-Type": "application/vnd.amazon.eventstream", "x-amzn-RequestId": str(uuid.uuid4())}
     return 200, headers, events
 
 
