@@ -24,11 +24,13 @@ AWS behaviour emulated:
 Known gaps: no SubscriptionConfirmation for HTTP(S)/email (moto confirms at once); HTTP retries use
 ``HTTP_RETRY_BACKOFF`` instead of the delivery policy; SMS published straight to a phone number
 (no topic) stays in moto's ``sms_messages`` and is not in the inbox; no application/firehose
-protocols (moto drops them silently).
+protocols (moto drops them silently). A message to a deleted queue is dropped (AWS would
+retry it and then send it to the subscription's dead-letter queue).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -39,6 +41,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable
 
 from sandbox.backoff import Backoff
+from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.sns.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -89,10 +92,8 @@ class SnsDelivery:
     ) -> None:
         protocol = sub.protocol
         if protocol not in INBOX_PROTOCOLS and protocol not in ("lambda", "http", "https"):
-            # SQS (and what localcloud does not handle): moto's own delivery
-            self._moto_publish(sub, message, message_id, subject=subject, message_attributes=message_attributes,
-                                   group_id=group_id, deduplication_id=deduplication_id,
-                                   message_structure=message_structure)
+            self._to_moto(sub, message, message_id, subject, message_attributes, group_id, deduplication_id,
+                          message_structure)
             return
         if sub._filter_policy_matcher is not None and not sub._filter_policy_matcher.matches(message_attributes, message):
             return
@@ -104,6 +105,19 @@ class SnsDelivery:
             self._to_http(sub, message, message_id, subject, message_attributes)
         else:
             self._to_inbox(sub, message, message_id, subject, message_attributes)
+
+    def _to_moto(self, sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
+                 group_id: str | None, deduplication_id: str | None, message_structure: str | None) -> None:
+        """SQS (and what localcloud does not handle): moto's own delivery. A FIFO topic with
+        content-based deduplication gives the queue the message's SHA-256 as its deduplication ID;
+        a deleted queue fails this delivery, never the Publish call."""
+        if deduplication_id is None and getattr(sub.topic, "fifo_topic", False) and _on(sub.topic.content_based_deduplication):
+            deduplication_id = hashlib.sha256(message.encode("utf-8")).hexdigest()
+        try:
+            self._moto_publish(sub, message, message_id, subject=subject, message_attributes=attributes,
+                               group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure)
+        except seam.SqsQueueDoesNotExist:
+            log.warning("SNS could not deliver %s to %s: the queue does not exist", message_id, sub.endpoint)
 
     def _to_lambda(self, sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None) -> None:
         envelope = _envelope(sub, message, message_id, subject, attributes)
@@ -174,6 +188,11 @@ class SnsDelivery:
             "message_id": message_id,
         }
         self.inbox.add(entry)
+
+
+def _on(value: Any) -> bool:
+    """A boolean topic attribute, stored by moto as a bool or as the string it was set with."""
+    return value is True or str(value).lower() == "true"
 
 
 def _envelope(sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.sns import validation
 
 PUBLISH = seam.target(
     "moto.sns.models:Subscription",
@@ -46,16 +47,24 @@ def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
 
     patches.replace(PUBLISH, make)
     patches.replace(POST_DATA, _signed_as_the_topic_asks)
-    patches.replace(CALL, _errors_as_aws_words_them)
+    patches.replace(CALL, _validated_and_worded_as_aws)
 
 
-def _errors_as_aws_words_them(call_action: Any) -> Any:
-    """moto's XML error repeats the text in a lowercase <message> member SDKs then expose as an extra
+def _validated_and_worded_as_aws(call_action: Any) -> Any:
+    """Requests AWS rejects are answered with AWS's error before moto sees them (validation.py).
+    moto's XML error repeats the text in a lowercase <message> member SDKs then expose as an extra
     field; AWS's ErrorResponse has Type, Code and Message only.
     https://docs.aws.amazon.com/sns/latest/api/CommonErrors.html"""
 
     def call(response: Any) -> Any:
-        status, headers, body = call_action(response)
+        request = validation.Request(response._get_action(), response._get_param, response.region, response.backend)
+        try:
+            validation.check(request)
+        except validation.SnsError as error:
+            status, headers, body = response.serialized(seam.ActionResult(error))
+            headers, body = response._enrich_response(headers, body)
+        else:
+            status, headers, body = call_action(response)
         if int(status) >= 400 and isinstance(body, str) and "<message>" in body:
             body = DUPLICATE_MESSAGE.sub("", body)
         return status, headers, body
