@@ -247,3 +247,26 @@ def test_fifo_topic_with_content_based_deduplication_feeds_a_fifo_queue_without_
                                                       WaitTimeSeconds=1).get("Messages"),
                           timeout=10, message="the message in the FIFO queue")
     assert [m["Body"] for m in messages] == ["once"]
+
+
+def test_publish_targets_that_do_not_exist(sns, topic):
+    missing = _error(sns.publish, TopicArn=topic + "-gone", Message="m")
+    assert (missing["Code"], missing["Message"]) == ("NotFound", "Topic does not exist")
+    no_endpoint = _error(sns.publish, TargetArn=topic.replace(topic.split(":")[-1], "endpoint/GCM/app/x"), Message="m")
+    assert (no_endpoint["Code"], no_endpoint["Message"]) == (
+        "InvalidParameter", "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
+    assert _error(sns.publish, PhoneNumber="+1a234", Message="m")["Message"] == (
+        "Invalid parameter: PhoneNumber Reason: +1a234 is not valid to publish to")
+
+
+def test_permissions_platform_application_arns_and_missing_subscriptions(sns, topic):
+    sns.add_permission(TopicArn=topic, Label="one", AWSAccountId=["000000000000"], ActionName=["Publish"])
+    assert _error(sns.add_permission, TopicArn=topic, Label="one", AWSAccountId=["000000000000"],
+                  ActionName=["Publish"])["Message"] == "Invalid parameter: Statement already exists"
+    assert _error(sns.add_permission, TopicArn=topic, Label="two", AWSAccountId=["000000000000"],
+                  ActionName=["Invent"])["Message"] == "Invalid parameter: Policy statement action out of service scope!"
+    assert _error(sns.get_platform_application_attributes, PlatformApplicationArn="invalid-arn")["Message"] == (
+        "Invalid parameter: PlatformApplicationArn Reason: An ARN must have at least 6 elements, not 1")
+    gone = _error(sns.set_subscription_attributes, SubscriptionArn=topic + ":0c5b3f4e-0000-0000-0000-000000000000",
+                  AttributeName="RawMessageDelivery", AttributeValue="true")
+    assert (gone["Code"], gone["Message"]) == ("NotFound", "Subscription does not exist")

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from sandbox.localcloud import moto_seam as seam
-from sandbox.localcloud.sns import validation
+from sandbox.localcloud.sns import answers, validation
 
 PUBLISH = seam.target(
     "moto.sns.models:Subscription",
@@ -28,7 +28,9 @@ POST_DATA = seam.target(
     "moto.sns.models:Subscription", "get_post_data", "(self, message, message_id, subject, message_attributes=None)"
 )
 CALL = seam.target("moto.sns.responses:SNSResponse", "call_action", "(self)")
-TARGETS = (PUBLISH, POST_DATA, CALL)
+TOPIC_ATTRIBUTES = seam.target("moto.sns.responses:SNSResponse", "get_topic_attributes", "(self)")
+SUBSCRIPTION_ATTRIBUTES = seam.target("moto.sns.models:SNSBackend", "get_subscription_attributes", "(self, arn)")
+TARGETS = (PUBLISH, POST_DATA, CALL, TOPIC_ATTRIBUTES, SUBSCRIPTION_ATTRIBUTES)
 DUPLICATE_MESSAGE = re.compile(r"<message>.*?</message>", re.DOTALL)
 SIGNED_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 
@@ -48,6 +50,24 @@ def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
     patches.replace(PUBLISH, make)
     patches.replace(POST_DATA, _signed_as_the_topic_asks)
     patches.replace(CALL, _validated_and_worded_as_aws)
+    patches.replace(TOPIC_ATTRIBUTES, _topic_attributes_as_aws)
+    patches.replace(SUBSCRIPTION_ATTRIBUTES, _subscription_attributes_as_aws)
+
+
+def _topic_attributes_as_aws(get_topic_attributes: Any) -> Any:
+    def topic_attributes(response: Any) -> Any:
+        result = get_topic_attributes(response)
+        return seam.ActionResult({**result.result, "Attributes": answers.topic_attributes(result.result["Attributes"])})
+
+    return topic_attributes
+
+
+def _subscription_attributes_as_aws(get_subscription_attributes: Any) -> Any:
+    def subscription_attributes(backend: Any, arn: str) -> dict[str, Any]:
+        return answers.subscription_attributes(get_subscription_attributes(backend, arn), backend.account_id,
+                                               arn.split(":")[1])
+
+    return subscription_attributes
 
 
 def _validated_and_worded_as_aws(call_action: Any) -> Any:

@@ -39,6 +39,9 @@ APPLICATION_NAME = re.compile(r"^[a-zA-Z0-9_.-]+$")
 BATCH_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
 ATTRIBUTE_NAME_CHARACTER = re.compile(r"[a-zA-Z0-9_.-]")
 PHONE_NUMBER = re.compile(r"^\+?\d+$")
+PUBLISHABLE_NUMBER = re.compile(r"^\+?[1-9]\d{1,14}$")  # E.164
+PERMISSION_ACTIONS = frozenset({"GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission",
+                                "DeleteTopic", "Subscribe", "ListSubscriptionsByTopic", "Publish", "Receive"})
 ATTRIBUTE_TYPES = ("String", "Number", "Binary")
 
 
@@ -87,8 +90,51 @@ def topic_arn(request: Request) -> None:
 
 
 def publish_target(request: Request) -> None:
-    if request.param("PhoneNumber") is None and request.param("TargetArn") is None:
-        _topic_arn(request)
+    """A topic, a platform endpoint or a phone number; what does not exist is named as AWS names it."""
+    number = request.param("PhoneNumber")
+    if number is not None:
+        if not PUBLISHABLE_NUMBER.match(number):
+            raise invalid(f"Invalid parameter: PhoneNumber Reason: {number} is not valid to publish to")
+        return
+    target = request.param("TargetArn")
+    if target is not None:
+        parts = _arn_parts(target, "TargetArn")
+        if _topic(request, target) is None and target not in _backend(request, parts).platform_endpoints:
+            raise invalid("Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
+        return
+    _topic_arn(request)
+    if _topic(request, request.param("TopicArn")) is None:
+        raise SnsError("NotFound", "Topic does not exist")
+
+
+def _backend(request: Request, parts: list[str]) -> Any:
+    """moto's SNS state of the ARN's account (cross-account topics live there), this region."""
+    return seam.backend("sns", parts[4], request.region) if parts[4] else request.backend
+
+
+def _topic(request: Request, arn: str | None) -> Any:
+    parts = (arn or "").split(":")
+    return _backend(request, parts).topics.get(arn) if len(parts) >= 6 else None
+
+
+def platform_application_arn(request: Request) -> None:
+    _arn_parts(request.param("PlatformApplicationArn"), "PlatformApplicationArn")
+
+
+def platform_application_attributes(request: Request) -> None:
+    if not request.param("Attributes"):
+        raise SnsError("ValidationError", "1 validation error detected: Value null at 'attributes' failed to satisfy "
+                                          "constraint: Member must not be null")
+
+
+def permission(request: Request) -> None:
+    topic = _topic(request, request.param("TopicArn"))
+    if topic is None:
+        return
+    if any(statement.get("Sid") == request.param("Label") for statement in topic._policy_json.get("Statement", [])):
+        raise invalid("Invalid parameter: Statement already exists")
+    if any(action not in PERMISSION_ACTIONS for action in request.param("ActionName", []) or []):
+        raise invalid("Invalid parameter: Policy statement action out of service scope!")
 
 
 def subscription_arn(request: Request) -> None:
@@ -148,7 +194,7 @@ def _same_value(name: str, wanted: Any, current: Any) -> bool:
 
 # -- publishing -----------------------------------------------------------------------------------
 def publish_fifo(request: Request) -> None:
-    topic = request.backend.topics.get(request.param("TopicArn") or request.param("TargetArn"))
+    topic = _topic(request, request.param("TopicArn") or request.param("TargetArn"))
     if topic is not None:
         _fifo_entry(topic, request.param("MessageGroupId"), request.param("MessageDeduplicationId"))
 
@@ -193,11 +239,11 @@ def publish_batch_entries(request: Request) -> None:
     total = sum(_size(entry.get("Message") or "", entry.get("MessageAttributes") or {}) for entry in entries)
     if total > MAXIMUM_MESSAGE_BYTES:
         raise SnsError("BatchRequestTooLong", "The length of all the messages put together is more than the limit.")
-    topic = request.backend.topics.get(request.param("TopicArn"))
+    topic = _topic(request, request.param("TopicArn"))
     for entry in entries:
+        _message(entry.get("Message"), entry.get("MessageStructure"), entry.get("Subject"))
         if topic is not None:
             _fifo_entry(topic, entry.get("MessageGroupId"), entry.get("MessageDeduplicationId"))
-        _message(entry.get("Message"), entry.get("MessageStructure"), entry.get("Subject"))
 
 
 def _message(message: str | None, structure: str | None, subject: str | None) -> None:
@@ -290,6 +336,8 @@ def set_subscription_attribute(request: Request) -> None:
     name = request.param("AttributeName")
     if name not in SUBSCRIPTION_ATTRIBUTES:
         raise invalid("Invalid parameter: AttributeName")
+    if request.param("SubscriptionArn") not in request.backend.subscriptions:
+        raise SnsError("NotFound", "Subscription does not exist")
     _subscription_attribute(name, request.param("AttributeValue", "") or "", "Invalid parameter: ")
 
 
@@ -369,7 +417,7 @@ CHECKS: dict[str, tuple[Callable[[Request], None], ...]] = {
     "SetTopicAttributes": (topic_arn, settable_topic_attribute),
     "DeleteTopic": (topic_arn,),
     "ListSubscriptionsByTopic": (topic_arn,),
-    "AddPermission": (topic_arn,),
+    "AddPermission": (topic_arn, permission),
     "Publish": (publish_target, publish_message, publish_fifo),
     "PublishBatch": (topic_arn, publish_batch_entries),
     "Subscribe": (topic_arn, protocol, subscribe_attributes),
@@ -377,6 +425,8 @@ CHECKS: dict[str, tuple[Callable[[Request], None], ...]] = {
     "SetSubscriptionAttributes": (set_subscription_attribute,),
     "TagResource": (duplicated_tags,),
     "CreatePlatformApplication": (platform_application,),
+    "GetPlatformApplicationAttributes": (platform_application_arn,),
+    "SetPlatformApplicationAttributes": (platform_application_arn, platform_application_attributes),
     "SetSMSAttributes": (sms_attributes,),
     "OptInPhoneNumber": (phone_number,),
 }
