@@ -1,6 +1,6 @@
 """SNS answers in AWS's form where moto's differ (installed by hooks.py).
 
-- GetTopicAttributes: no ``DeliveryPolicy`` until one is set, and the ``EffectiveDeliveryPolicy``
+- GetTopicAttributes: ``SignatureVersion`` once set, no ``DeliveryPolicy`` until one is set, and the ``EffectiveDeliveryPolicy``
   AWS reports for a topic without one (its default HTTP policy):
   https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html,
   https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
@@ -34,9 +34,11 @@ DEFAULT_EFFECTIVE_DELIVERY_POLICY = {
 }
 
 
-def topic_attributes(attributes: dict[str, Any]) -> dict[str, Any]:
-    """moto's topic attributes as AWS reports them."""
+def topic_attributes(attributes: dict[str, Any], topic: Any) -> dict[str, Any]:
+    """moto's topic attributes as AWS reports them, with the SignatureVersion when one was set."""
     answer = dict(attributes)
+    if topic is not None and getattr(topic, "signature_version", None):
+        answer["SignatureVersion"] = str(topic.signature_version)
     if not answer.get("DeliveryPolicy"):
         answer.pop("DeliveryPolicy", None)
         answer["EffectiveDeliveryPolicy"] = json.dumps(DEFAULT_EFFECTIVE_DELIVERY_POLICY, separators=(",", ":"))

@@ -30,7 +30,7 @@ retry it and then send it to the subscription's dead-letter queue).
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import json
 import logging
 import threading
@@ -42,6 +42,8 @@ from typing import Any, Callable
 
 from sandbox.backoff import Backoff
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.sns import fifo
+from sandbox.localcloud.sns.fifo import FifoTopics
 from sandbox.localcloud.sns.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,7 @@ class SnsDelivery:
     def __init__(self, invoke: Invoke, inbox: Inbox, moto_publish: MotoPublish) -> None:
         self._invoke = invoke
         self.inbox = inbox
+        self.fifo = FifoTopics()
         self._moto_publish = moto_publish
         self._http = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sns-http")
         self._stop = threading.Event()
@@ -72,8 +75,9 @@ class SnsDelivery:
         self.inbox.close()
 
     def reset(self) -> None:
-        """moto forgot every topic: empty the inbox."""
+        """moto forgot every topic: empty the inbox, forget FIFO sequence numbers and deduplication IDs."""
         self.inbox.clear()
+        self.fifo.reset()
 
     def describe(self) -> list[dict[str, Any]]:
         """The inbox (email, email-json, SMS deliveries), oldest first."""
@@ -91,6 +95,11 @@ class SnsDelivery:
         message_structure: str | None,
     ) -> None:
         protocol = sub.protocol
+        if getattr(sub.topic, "fifo_topic", False):
+            deduplication_id = fifo.deduplication_id(sub.topic, message, deduplication_id)
+            if self.fifo.is_duplicate(sub.topic.arn, deduplication_id, message_id):
+                return
+            self.fifo.sequence_number(sub.topic.arn, message_id)
         if protocol not in INBOX_PROTOCOLS and protocol not in ("lambda", "http", "https"):
             self._to_moto(sub, message, message_id, subject, message_attributes, group_id, deduplication_id,
                           message_structure)
@@ -108,11 +117,17 @@ class SnsDelivery:
 
     def _to_moto(self, sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
                  group_id: str | None, deduplication_id: str | None, message_structure: str | None) -> None:
-        """SQS (and what localcloud does not handle): moto's own delivery. A FIFO topic with
-        content-based deduplication gives the queue the message's SHA-256 as its deduplication ID;
-        a deleted queue fails this delivery, never the Publish call."""
-        if deduplication_id is None and getattr(sub.topic, "fifo_topic", False) and _on(sub.topic.content_based_deduplication):
-            deduplication_id = hashlib.sha256(message.encode("utf-8")).hexdigest()
+        """SQS (and what localcloud does not handle): moto's own delivery. A FIFO queue gets the
+        topic's group and deduplication IDs, a standard queue neither; a protocol's entry of a JSON
+        message structure is used only when it is a string; raw delivery keeps Binary attributes
+        binary; a deleted queue fails this delivery, never the Publish call."""
+        if not sub.endpoint.endswith(".fifo"):
+            group_id = deduplication_id = None
+        if message_structure == "json":
+            message, message_structure = _structured(message, sub.protocol), None
+        if attributes and _on(sub.attributes.get("RawMessageDelivery")):
+            attributes = {name: {**value, "Value": base64.b64decode(value["Value"])}
+                          if value["Type"].startswith("Binary") else value for name, value in attributes.items()}
         try:
             self._moto_publish(sub, message, message_id, subject=subject, message_attributes=attributes,
                                group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure)
@@ -191,8 +206,16 @@ class SnsDelivery:
 
 
 def _on(value: Any) -> bool:
-    """A boolean topic attribute, stored by moto as a bool or as the string it was set with."""
+    """A boolean attribute, stored by moto as a bool or as the string it was set with."""
     return value is True or str(value).lower() == "true"
+
+
+def _structured(message: str, protocol: str) -> str:
+    """The protocol's entry of a JSON message structure when it is a string, else ``default``
+    (Publish has checked that ``default`` exists)."""
+    document = json.loads(message)
+    chosen = document.get(protocol)
+    return chosen if isinstance(chosen, str) else document["default"]
 
 
 def _envelope(sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.sns import answers, validation
+from sandbox.localcloud.sns.fifo import FifoTopics
 
 PUBLISH = seam.target(
     "moto.sns.models:Subscription",
@@ -30,13 +31,15 @@ POST_DATA = seam.target(
 CALL = seam.target("moto.sns.responses:SNSResponse", "call_action", "(self)")
 TOPIC_ATTRIBUTES = seam.target("moto.sns.responses:SNSResponse", "get_topic_attributes", "(self)")
 SUBSCRIPTION_ATTRIBUTES = seam.target("moto.sns.models:SNSBackend", "get_subscription_attributes", "(self, arn)")
-TARGETS = (PUBLISH, POST_DATA, CALL, TOPIC_ATTRIBUTES, SUBSCRIPTION_ATTRIBUTES)
+PUBLISH_ANSWER = seam.target("moto.sns.responses:SNSResponse", "publish", "(self)")
+PUBLISH_BATCH_ANSWER = seam.target("moto.sns.responses:SNSResponse", "publish_batch", "(self)")
+TARGETS = (PUBLISH, POST_DATA, CALL, TOPIC_ATTRIBUTES, SUBSCRIPTION_ATTRIBUTES, PUBLISH_ANSWER, PUBLISH_BATCH_ANSWER)
 DUPLICATE_MESSAGE = re.compile(r"<message>.*?</message>", re.DOTALL)
 SIGNED_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 
 
-def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
-    """Route every subscription's publish to `deliver`."""
+def install(patches: seam.Patches, deliver: Callable[..., None], fifo_topics: FifoTopics) -> None:
+    """Route every subscription's publish to `deliver`; FIFO topics number their messages in `fifo_topics`."""
 
     def make(_original: Any) -> Any:
         def publish(subscription: Any, message: str, message_id: str, subject: str | None = None,
@@ -48,16 +51,39 @@ def install(patches: seam.Patches, deliver: Callable[..., None]) -> None:
         return publish
 
     patches.replace(PUBLISH, make)
-    patches.replace(POST_DATA, _signed_as_the_topic_asks)
+    patches.replace(POST_DATA, lambda get_post_data: _signed_as_the_topic_asks(get_post_data, fifo_topics))
+    patches.replace(PUBLISH_ANSWER, lambda publish: _numbered(publish, fifo_topics))
+    patches.replace(PUBLISH_BATCH_ANSWER, lambda publish_batch: _numbered(publish_batch, fifo_topics))
     patches.replace(CALL, _validated_and_worded_as_aws)
     patches.replace(TOPIC_ATTRIBUTES, _topic_attributes_as_aws)
     patches.replace(SUBSCRIPTION_ATTRIBUTES, _subscription_attributes_as_aws)
 
 
+def _numbered(publish: Any, fifo_topics: FifoTopics) -> Any:
+    """Publish and PublishBatch to a FIFO topic answer each message's SequenceNumber."""
+
+    def answer(response: Any) -> Any:
+        result = publish(response)
+        topic = response.backend.topics.get(response._get_param("TopicArn") or response._get_param("TargetArn"))
+        if topic is None or not topic.fifo_topic:
+            return result
+        body = dict(result.result)
+        if "MessageId" in body:
+            body["SequenceNumber"] = fifo_topics.sequence_number(topic.arn, body["MessageId"])
+        if "Successful" in body:
+            body["Successful"] = [{**entry, "SequenceNumber": fifo_topics.sequence_number(topic.arn, entry["MessageId"])}
+                                  for entry in body["Successful"]]
+        return seam.ActionResult(body)
+
+    return answer
+
+
 def _topic_attributes_as_aws(get_topic_attributes: Any) -> Any:
     def topic_attributes(response: Any) -> Any:
         result = get_topic_attributes(response)
-        return seam.ActionResult({**result.result, "Attributes": answers.topic_attributes(result.result["Attributes"])})
+        topic = response.backend.topics.get(response._get_param("TopicArn"))
+        attributes = answers.topic_attributes(result.result["Attributes"], topic)
+        return seam.ActionResult({**result.result, "Attributes": attributes})
 
     return topic_attributes
 
@@ -92,13 +118,22 @@ def _validated_and_worded_as_aws(call_action: Any) -> Any:
     return call
 
 
-def _signed_as_the_topic_asks(get_post_data: Any) -> Any:
+def _signed_as_the_topic_asks(get_post_data: Any, fifo_topics: FifoTopics) -> Any:
     """Sign with SHA1 and SignatureVersion "1" (AWS's default) unless the topic's SignatureVersion
-    is "2" (SHA256); the string to sign includes the Subject when there is one.
-    https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html"""
+    is "2" (SHA256); the string to sign includes the Subject when there is one. The UnsubscribeURL
+    names the subscription. A FIFO topic's notifications carry their SequenceNumber and no signature.
+    https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html,
+    https://docs.aws.amazon.com/sns/latest/dg/fifo-example-use-case.html"""
 
     def post_data(sub: Any, message: str, message_id: str, subject: str | None, message_attributes: Any = None) -> Any:
         document = get_post_data(sub, message, message_id, subject, message_attributes)
+        region = sub.topic.sns_backend.region_name
+        document["UnsubscribeURL"] = f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={sub.arn}"
+        if getattr(sub.topic, "fifo_topic", False):
+            for unsigned in ("Signature", "SignatureVersion", "SigningCertURL"):
+                document.pop(unsigned, None)
+            document["SequenceNumber"] = fifo_topics.sequence_number(sub.topic.arn, message_id)
+            return document
         version = "2" if str(getattr(sub.topic, "signature_version", "1")) == "2" else "1"
         to_sign = "".join(f"{k}\n{document[k]}\n" for k in SIGNED_FIELDS if document.get(k) is not None)
         algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
