@@ -30,3 +30,19 @@ def test_subscription_attributes_name_the_principal_that_subscribed(localcloud):
     attributes = sns.get_subscription_attributes(SubscriptionArn=subscription)["Attributes"]
 
     assert attributes["SubscriptionPrincipal"] == f"arn:aws:iam::{settings.account_id}:user/moto"
+
+
+def test_list_pages_have_opaque_base64_tokens(localcloud):
+    import base64
+
+    sns = client("sns", localcloud.settings)
+    arn = sns.create_topic(Name=f"lc-answers-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    for n in range(101):
+        sns.subscribe(TopicArn=arn, Protocol="sms", Endpoint=f"+1231231{n:03d}")
+
+    first = sns.list_subscriptions_by_topic(TopicArn=arn)
+    assert len(first["Subscriptions"]) == 100 and base64.b64decode(first["NextToken"])
+    second = sns.list_subscriptions_by_topic(TopicArn=arn, NextToken=first["NextToken"])
+
+    assert len(second["Subscriptions"]) == 1 and "NextToken" not in second
+    assert second["Subscriptions"][0]["SubscriptionArn"] not in {s["SubscriptionArn"] for s in first["Subscriptions"]}

@@ -202,6 +202,7 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
     import base64
     import json
 
+    from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -213,6 +214,7 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     topic = sns.create_topic(Name="zz-signed")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    certificates = set()
     for version, algorithm in (("1", hashes.SHA1()), ("2", hashes.SHA256())):
         if version == "2":
             sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
@@ -222,9 +224,12 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
         envelope = json.loads(message["Body"])
         assert envelope["SignatureVersion"] == version
         signed = "".join(f"{k}\n{envelope[k]}\n" for k in ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"))
-        [subscription] = [s for _, _, b in seam.backends("sns") for s in b.subscriptions.values() if s.topic.arn == topic]
-        subscription.private_key().public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(),
-                                                       padding.PKCS1v15(), algorithm)  # raises when the signature is wrong
+        certificates.add(envelope["SigningCertURL"])
+        pem = seam.backend("sns", seam.DEFAULT_ACCOUNT_ID, localcloud.settings.region)._message_public_keys[
+            envelope["SigningCertURL"].rsplit("/", 1)[1]]
+        x509.load_pem_x509_certificate(pem).public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(),
+                                                                 padding.PKCS1v15(), algorithm)  # raises when wrong
+    assert len(certificates) == 1  # one signing certificate per region, as AWS's
 
 
 def test_errors_carry_type_code_and_message_only(localcloud):

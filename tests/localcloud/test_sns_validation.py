@@ -270,3 +270,51 @@ def test_permissions_platform_application_arns_and_missing_subscriptions(sns, to
     gone = _error(sns.set_subscription_attributes, SubscriptionArn=topic + ":0c5b3f4e-0000-0000-0000-000000000000",
                   AttributeName="RawMessageDelivery", AttributeValue="true")
     assert (gone["Code"], gone["Message"]) == ("NotFound", "Subscription does not exist")
+
+
+def test_a_message_for_a_deleted_queue_goes_to_the_subscriptions_dead_letter_queue(localcloud, sns, topic):
+    sqs = client("sqs", localcloud.settings)
+    gone_url, gone_arn = _queue(localcloud.settings)
+    dlq_url, dlq_arn = _queue(localcloud.settings)
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone_arn,
+                                 Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})},
+                                 ReturnSubscriptionArn=True)["SubscriptionArn"]
+    sqs.delete_queue(QueueUrl=gone_url)
+
+    sns.publish(TopicArn=topic, Message="undeliverable")
+
+    [message] = wait_until(lambda: sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages"),
+                           timeout=10, message="the message in the dead-letter queue")
+    body = json.loads(message["Body"])
+    assert body["Message"] == "undeliverable" and body["UnsubscribeURL"].endswith(subscription)
+
+
+def test_a_message_for_a_missing_function_goes_to_the_subscriptions_dead_letter_queue(localcloud, sns, topic):
+    sqs = client("sqs", localcloud.settings)
+    dlq_url, dlq_arn = _queue(localcloud.settings)
+    function = f"arn:aws:lambda:{localcloud.settings.region}:{localcloud.settings.account_id}:function:{_name('gone')}"
+    sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=function,
+                  Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn})})
+
+    sns.publish(TopicArn=topic, Message="no function")
+
+    [message] = wait_until(lambda: sqs.receive_message(QueueUrl=dlq_url, WaitTimeSeconds=1).get("Messages"),
+                           timeout=10, message="the message in the dead-letter queue")
+    assert json.loads(message["Body"])["Message"] == "no function"
+
+
+def test_a_fifo_queue_on_a_fifo_topic_needs_a_fifo_dead_letter_queue(localcloud, sns):
+    _, fifo_queue = _queue(localcloud.settings, FifoQueue="true")
+    _, standard_queue = _queue(localcloud.settings)
+    topic = sns.create_topic(Name=_name() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    fifo_subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=fifo_queue,
+                                      ReturnSubscriptionArn=True)["SubscriptionArn"]
+    standard_subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=standard_queue,
+                                          ReturnSubscriptionArn=True)["SubscriptionArn"]
+    policy = json.dumps({"deadLetterTargetArn": standard_queue})
+
+    sns.set_subscription_attributes(SubscriptionArn=standard_subscription, AttributeName="RedrivePolicy",
+                                    AttributeValue=policy)
+    assert _error(sns.set_subscription_attributes, SubscriptionArn=fifo_subscription, AttributeName="RedrivePolicy",
+                  AttributeValue=policy)["Message"] == (
+        "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.")

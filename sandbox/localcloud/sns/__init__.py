@@ -3,5 +3,5 @@
 - extension.py: the entry LocalCloud installs (name ``sns``); hooks.py: what it replaces in moto
 - delivery.py: delivery per protocol; inbox.py: the recorded email/SMS messages
 - validation.py: requests AWS rejects; answers.py: attributes as AWS reports them
-- fifo.py: FIFO topics' sequence numbers and deduplication
+- fifo.py: FIFO topics' sequence numbers and deduplication; signing.py: one signing certificate per region
 """

@@ -4,6 +4,7 @@
   AWS reports for a topic without one (its default HTTP policy):
   https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html,
   https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
+- List* NextToken: opaque base64, as AWS's (moto's is the bare offset).
 - GetSubscriptionAttributes: ``SubscriptionPrincipal``, the IAM identity that subscribed:
   https://docs.aws.amazon.com/sns/latest/api/API_GetSubscriptionAttributes.html
 
@@ -13,6 +14,8 @@ user ``moto``); a topic's effective policy once a DeliveryPolicy is set stays mo
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from typing import Any
 
@@ -48,3 +51,19 @@ def topic_attributes(attributes: dict[str, Any], topic: Any) -> dict[str, Any]:
 def subscription_attributes(attributes: dict[str, Any], account_id: str, partition: str = "aws") -> dict[str, Any]:
     """moto's subscription attributes with the principal that subscribed."""
     return {**attributes, "SubscriptionPrincipal": f"arn:{partition}:iam::{account_id}:user/{CALLER_USER}"}
+
+
+def page_token(offset: int | None) -> str | None:
+    """The NextToken of the page after `offset` (None: the last page)."""
+    return None if offset is None else base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def page_offset(token: str | None) -> str | None:
+    """The offset a NextToken stands for (a bare offset from older answers is accepted too)."""
+    if not token:
+        return token
+    try:
+        decoded = base64.b64decode(token, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return token
+    return decoded.removeprefix("offset:") if decoded.startswith("offset:") else token

@@ -24,13 +24,14 @@ AWS behaviour emulated:
 Known gaps: no SubscriptionConfirmation for HTTP(S)/email (moto confirms at once); HTTP retries use
 ``HTTP_RETRY_BACKOFF`` instead of the delivery policy; SMS published straight to a phone number
 (no topic) stays in moto's ``sms_messages`` and is not in the inbox; no application/firehose
-protocols (moto drops them silently). A message to a deleted queue is dropped (AWS would
-retry it and then send it to the subscription's dead-letter queue).
+protocols (moto drops them silently). A message to a deleted queue goes at once to the
+subscription's dead-letter queue, or is dropped (AWS retries first).
 """
 
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import logging
 import threading
@@ -120,7 +121,8 @@ class SnsDelivery:
         """SQS (and what localcloud does not handle): moto's own delivery. A FIFO queue gets the
         topic's group and deduplication IDs, a standard queue neither; a protocol's entry of a JSON
         message structure is used only when it is a string; raw delivery keeps Binary attributes
-        binary; a deleted queue fails this delivery, never the Publish call."""
+        binary; a deleted queue fails this delivery, never the Publish call: the message goes to the
+        subscription's dead-letter queue if it has one."""
         if not sub.endpoint.endswith(".fifo"):
             group_id = deduplication_id = None
         if message_structure == "json":
@@ -132,7 +134,22 @@ class SnsDelivery:
             self._moto_publish(sub, message, message_id, subject=subject, message_attributes=attributes,
                                group_id=group_id, deduplication_id=deduplication_id, message_structure=message_structure)
         except seam.SqsQueueDoesNotExist:
-            log.warning("SNS could not deliver %s to %s: the queue does not exist", message_id, sub.endpoint)
+            dead_letter_queue = _dead_letter_queue(sub)
+            log.warning("SNS could not deliver %s to %s: the queue does not exist%s", message_id, sub.endpoint,
+                        f"; sent to {dead_letter_queue}" if dead_letter_queue else "")
+            if dead_letter_queue:
+                self._to_dead_letter_queue(sub, dead_letter_queue, message, message_id, subject, attributes)
+
+    def _to_dead_letter_queue(self, sub: Any, queue_arn: str, message: str, message_id: str, subject: str | None,
+                              attributes: dict[str, Any] | None) -> None:
+        """The undeliverable message, as the subscription would have received it, to its RedrivePolicy's queue.
+        https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html"""
+        redirected = copy.copy(sub)
+        redirected.endpoint, redirected.protocol = queue_arn, "sqs"
+        try:
+            self._moto_publish(redirected, message, message_id, subject=subject, message_attributes=attributes)
+        except seam.SqsQueueDoesNotExist:
+            log.warning("SNS could not send %s to the dead-letter queue %s: it does not exist", message_id, queue_arn)
 
     def _to_lambda(self, sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None) -> None:
         envelope = _envelope(sub, message, message_id, subject, attributes)
@@ -157,7 +174,11 @@ class SnsDelivery:
         try:
             self._invoke(sub.endpoint, json.dumps({"Records": [record]}).encode(), invocation_type="Event")
         except Exception as exc:  # a missing function fails this delivery, never the Publish call
-            log.warning("SNS could not deliver %s to %s: %s", message_id, sub.endpoint, exc)
+            dead_letter_queue = _dead_letter_queue(sub)
+            log.warning("SNS could not deliver %s to %s: %s%s", message_id, sub.endpoint, exc,
+                        f"; sent to {dead_letter_queue}" if dead_letter_queue else "")
+            if dead_letter_queue:
+                self._to_dead_letter_queue(sub, dead_letter_queue, message, message_id, subject, attributes)
 
     def _to_http(self, sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None) -> None:
         raw = bool(sub.attributes.get("RawMessageDelivery"))
@@ -208,6 +229,13 @@ class SnsDelivery:
 def _on(value: Any) -> bool:
     """A boolean attribute, stored by moto as a bool or as the string it was set with."""
     return value is True or str(value).lower() == "true"
+
+
+def _dead_letter_queue(sub: Any) -> str | None:
+    try:
+        return json.loads(sub.attributes.get("RedrivePolicy") or "{}").get("deadLetterTargetArn")
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _structured(message: str, protocol: str) -> str:

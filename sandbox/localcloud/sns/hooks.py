@@ -8,15 +8,11 @@ https://docs.aws.amazon.com/sns/latest/dg/sns-message-delivery-retries.html
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any, Callable
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-
 from sandbox.localcloud import moto_seam as seam
-from sandbox.localcloud.sns import answers, validation
+from sandbox.localcloud.sns import answers, signing, validation
 from sandbox.localcloud.sns.fifo import FifoTopics
 
 PUBLISH = seam.target(
@@ -33,7 +29,9 @@ TOPIC_ATTRIBUTES = seam.target("moto.sns.responses:SNSResponse", "get_topic_attr
 SUBSCRIPTION_ATTRIBUTES = seam.target("moto.sns.models:SNSBackend", "get_subscription_attributes", "(self, arn)")
 PUBLISH_ANSWER = seam.target("moto.sns.responses:SNSResponse", "publish", "(self)")
 PUBLISH_BATCH_ANSWER = seam.target("moto.sns.responses:SNSResponse", "publish_batch", "(self)")
-TARGETS = (PUBLISH, POST_DATA, CALL, TOPIC_ATTRIBUTES, SUBSCRIPTION_ATTRIBUTES, PUBLISH_ANSWER, PUBLISH_BATCH_ANSWER)
+PAGE = seam.target("moto.sns.models:SNSBackend", "_get_values_nexttoken", "(self, values_map, next_token=None)")
+TARGETS = (PUBLISH, POST_DATA, CALL, TOPIC_ATTRIBUTES, SUBSCRIPTION_ATTRIBUTES, PUBLISH_ANSWER, PUBLISH_BATCH_ANSWER,
+           PAGE)
 DUPLICATE_MESSAGE = re.compile(r"<message>.*?</message>", re.DOTALL)
 SIGNED_FIELDS = ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type")
 
@@ -56,6 +54,7 @@ def install(patches: seam.Patches, deliver: Callable[..., None], fifo_topics: Fi
     patches.replace(PUBLISH_BATCH_ANSWER, lambda publish_batch: _numbered(publish_batch, fifo_topics))
     patches.replace(CALL, _validated_and_worded_as_aws)
     patches.replace(TOPIC_ATTRIBUTES, _topic_attributes_as_aws)
+    patches.replace(PAGE, _opaque_page_tokens)
     patches.replace(SUBSCRIPTION_ATTRIBUTES, _subscription_attributes_as_aws)
 
 
@@ -76,6 +75,17 @@ def _numbered(publish: Any, fifo_topics: FifoTopics) -> Any:
         return seam.ActionResult(body)
 
     return answer
+
+
+def _opaque_page_tokens(get_values_nexttoken: Any) -> Any:
+    """ListTopics/ListSubscriptions(ByTopic) NextToken: base64 as AWS's, not moto's bare offset.
+    https://docs.aws.amazon.com/sns/latest/api/API_ListSubscriptionsByTopic.html"""
+
+    def page(backend: Any, values_map: Any, next_token: str | None = None) -> Any:
+        values, following = get_values_nexttoken(backend, values_map, answers.page_offset(next_token))
+        return values, answers.page_token(following)
+
+    return page
 
 
 def _topic_attributes_as_aws(get_topic_attributes: Any) -> Any:
@@ -120,7 +130,8 @@ def _validated_and_worded_as_aws(call_action: Any) -> Any:
 
 def _signed_as_the_topic_asks(get_post_data: Any, fifo_topics: FifoTopics) -> Any:
     """Sign with SHA1 and SignatureVersion "1" (AWS's default) unless the topic's SignatureVersion
-    is "2" (SHA256); the string to sign includes the Subject when there is one. The UnsubscribeURL
+    is "2" (SHA256), with the region's one certificate (signing.py); the string to sign includes the
+    Subject when there is one. The UnsubscribeURL
     names the subscription. A FIFO topic's notifications carry their SequenceNumber and no signature.
     https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html,
     https://docs.aws.amazon.com/sns/latest/dg/fifo-example-use-case.html"""
@@ -136,9 +147,9 @@ def _signed_as_the_topic_asks(get_post_data: Any, fifo_topics: FifoTopics) -> An
             return document
         version = "2" if str(getattr(sub.topic, "signature_version", "1")) == "2" else "1"
         to_sign = "".join(f"{k}\n{document[k]}\n" for k in SIGNED_FIELDS if document.get(k) is not None)
-        algorithm = hashes.SHA256() if version == "2" else hashes.SHA1()
-        signature = sub.private_key().sign(to_sign.encode("utf-8"), padding.PKCS1v15(), algorithm)
-        document.update(SignatureVersion=version, Signature=base64.b64encode(signature).decode("ascii"))
+        region_signer = signing.signer(region)
+        document.update(SignatureVersion=version, Signature=region_signer.sign(to_sign, version),
+                        SigningCertURL=region_signer.url)
         return document
 
     return post_data

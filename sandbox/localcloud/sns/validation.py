@@ -336,9 +336,21 @@ def set_subscription_attribute(request: Request) -> None:
     name = request.param("AttributeName")
     if name not in SUBSCRIPTION_ATTRIBUTES:
         raise invalid("Invalid parameter: AttributeName")
-    if request.param("SubscriptionArn") not in request.backend.subscriptions:
+    subscription = request.backend.subscriptions.get(request.param("SubscriptionArn"))
+    if subscription is None:
         raise SnsError("NotFound", "Subscription does not exist")
-    _subscription_attribute(name, request.param("AttributeValue", "") or "", "Invalid parameter: ")
+    value = request.param("AttributeValue", "") or ""
+    _subscription_attribute(name, value, "Invalid parameter: ")
+    if name == "RedrivePolicy" and value:
+        _fifo_dead_letter_queue(subscription, json.loads(value).get("deadLetterTargetArn", ""))
+
+
+def _fifo_dead_letter_queue(subscription: Any, queue_arn: str) -> None:
+    """A FIFO queue subscribed to a FIFO topic needs a FIFO dead-letter queue."""
+    fifo = getattr(subscription.topic, "fifo_topic", False) and subscription.endpoint.endswith(".fifo")
+    if fifo and not queue_arn.endswith(".fifo"):
+        raise invalid("Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a "
+                      "FIFO Topic.")
 
 
 def _subscription_attribute(name: str, value: Any, prefix: str) -> None:
