@@ -181,6 +181,9 @@ def test_set_subscription_attributes(localcloud, sns, topic):
                       AttributeValue=value)["Message"]
 
     assert set_attribute("FakeAttribute", "x") == "Invalid parameter: AttributeName"
+    assert set_attribute("FilterPolicyScope", "RandomValue") == (
+        "Invalid parameter: FilterPolicyScope: Invalid value [RandomValue]. Please use either MessageBody or "
+        "MessageAttributes")
     assert set_attribute("RawMessageDelivery", "") == (
         "Invalid parameter: RawMessageDelivery: Invalid value []. Must be true or false.")
     assert set_attribute("RedrivePolicy", json.dumps({"deadLetterTargetArn": "fake-arn"})) == (
@@ -318,3 +321,22 @@ def test_a_fifo_queue_on_a_fifo_topic_needs_a_fifo_dead_letter_queue(localcloud,
     assert _error(sns.set_subscription_attributes, SubscriptionArn=fifo_subscription, AttributeName="RedrivePolicy",
                   AttributeValue=policy)["Message"] == (
         "Invalid parameter: RedrivePolicy: must use a FIFO queue as DLQ for a FIFO Subscription to a FIFO Topic.")
+
+
+def test_a_rejected_subscribe_leaves_no_subscription_and_names_the_attributes(localcloud, sns, topic):
+    _, queue_arn = _queue(localcloud.settings)
+    too_many_keys = json.dumps({f"key{n}": ["v"] for n in range(6)})
+
+    error = _error(sns.subscribe, TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                   Attributes={"FilterPolicy": too_many_keys})
+
+    assert error["Message"] == "Invalid parameter: Attributes Reason: FilterPolicy: Filter policy can not have more than 5 keys"
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+    policy = json.dumps({"key": ["v"]})
+    arn = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"FilterPolicy": policy},
+                        ReturnSubscriptionArn=True)["SubscriptionArn"]
+    assert sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True,
+                         Attributes={"FilterPolicy": json.dumps({"key": ["v"]}, indent=2)})["SubscriptionArn"] == arn
+    assert _error(sns.set_subscription_attributes, SubscriptionArn=arn, AttributeName="FilterPolicy",
+                  AttributeValue=too_many_keys)["Message"] == (
+        "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys")

@@ -120,12 +120,38 @@ def _validated_and_worded_as_aws(call_action: Any) -> Any:
             status, headers, body = response.serialized(seam.ActionResult(error))
             headers, body = response._enrich_response(headers, body)
         else:
-            status, headers, body = call_action(response)
-        if int(status) >= 400 and isinstance(body, str) and "<message>" in body:
+            status, headers, body = _without_half_made_subscriptions(call_action, response, request)
+        if int(status) >= 400 and isinstance(body, str):
             body = DUPLICATE_MESSAGE.sub("", body)
+            body = _filter_policy_reason(request.action, body)
         return status, headers, body
 
     return call
+
+
+def _without_half_made_subscriptions(call_action: Any, response: Any, request: validation.Request) -> Any:
+    """moto's Subscribe stores the subscription before it checks the attributes; a Subscribe AWS
+    rejects leaves no subscription behind."""
+    if request.action != "Subscribe":
+        return call_action(response)
+    key = (request.param("TopicArn"), request.param("Endpoint"), request.param("Protocol"))
+    existed = response.backend._find_subscription(*key) is not None
+    status, headers, body = call_action(response)
+    if int(status) >= 400 and not existed:
+        made = response.backend._find_subscription(*key)
+        if made is not None:
+            response.backend.subscriptions.pop(made.arn, None)
+    return status, headers, body
+
+
+def _filter_policy_reason(action: str, body: str) -> str:
+    """A filter policy error names the Attributes of a Subscribe, the attribute itself otherwise
+    (moto words some one way, some the other)."""
+    if action == "Subscribe":
+        return body.replace("Invalid parameter: FilterPolicy:", "Invalid parameter: Attributes Reason: FilterPolicy:")
+    if action == "SetSubscriptionAttributes":
+        return body.replace("Invalid parameter: Attributes Reason: FilterPolicy:", "Invalid parameter: FilterPolicy:")
+    return body
 
 
 def _signed_as_the_topic_asks(get_post_data: Any, fifo_topics: FifoTopics) -> Any:

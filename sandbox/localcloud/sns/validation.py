@@ -328,8 +328,18 @@ def subscribe_attributes(request: Request) -> None:
         return
     for name, value in attributes.items():
         current = existing.attributes.get(name, SUBSCRIPTION_DEFAULTS.get(name))
-        if str(value).lower() != str(current).lower():
+        if not _same_setting(value, current):
             raise invalid("Invalid parameter: Attributes Reason: Subscription already exists with different attributes")
+
+
+def _same_setting(wanted: Any, current: Any) -> bool:
+    """Booleans in any case, JSON policies by content."""
+    if str(wanted).lower() == str(current).lower():
+        return True
+    try:
+        return json.loads(wanted) == json.loads(current)
+    except (TypeError, ValueError):
+        return False
 
 
 def set_subscription_attribute(request: Request) -> None:
@@ -356,6 +366,9 @@ def _fifo_dead_letter_queue(subscription: Any, queue_arn: str) -> None:
 def _subscription_attribute(name: str, value: Any, prefix: str) -> None:
     if name == "RawMessageDelivery" and str(value).lower() not in ("true", "false"):
         raise invalid(f"{prefix}RawMessageDelivery: Invalid value [{value}]. Must be true or false.")
+    if name == "FilterPolicyScope" and value not in ("MessageAttributes", "MessageBody"):
+        raise invalid(f"{prefix}FilterPolicyScope: Invalid value [{value}]. Please use either MessageBody or "
+                      "MessageAttributes")
     if name in ("FilterPolicy", "RedrivePolicy", "DeliveryPolicy") and value:
         try:
             document = json.loads(value)
