@@ -72,6 +72,8 @@ def test_create_topic_names_attributes_and_tags(sns):
     name = _name()
     arn = sns.create_topic(Name=name, Attributes={"DisplayName": "one"}, Tags=[{"Key": "k", "Value": "v"}])["TopicArn"]
     assert sns.create_topic(Name=name)["TopicArn"] == arn
+    assert sns.create_topic(Name=name, Tags=[{"Key": "k", "Value": "v"}])["TopicArn"] == arn
+    assert sns.create_topic(Name=name, Tags=[])["TopicArn"] == arn
     assert sns.create_topic(Name=name, Attributes={"DisplayName": "one", "FifoTopic": "false"})["TopicArn"] == arn
     assert _error(sns.create_topic, Name=name, Attributes={"DisplayName": "two"})["Message"] == (
         "Invalid parameter: Attributes Reason: Topic already exists with different attributes")
