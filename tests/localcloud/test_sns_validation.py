@@ -342,3 +342,25 @@ def test_a_rejected_subscribe_leaves_no_subscription_and_names_the_attributes(lo
     assert _error(sns.set_subscription_attributes, SubscriptionArn=arn, AttributeName="FilterPolicy",
                   AttributeValue=too_many_keys)["Message"] == (
         "Invalid parameter: FilterPolicy: Filter policy can not have more than 5 keys")
+
+
+def test_a_fifo_subscription_whose_queue_is_gone_feeds_its_fifo_dead_letter_queue(localcloud, sns):
+    sqs = client("sqs", localcloud.settings)
+    gone_url, gone_arn = _queue(localcloud.settings, FifoQueue="true")
+    dlq_url, dlq_arn = _queue(localcloud.settings, FifoQueue="true")
+    topic = sns.create_topic(Name=_name() + ".fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=gone_arn, ReturnSubscriptionArn=True,
+                                 Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    sns.set_subscription_attributes(SubscriptionArn=subscription, AttributeName="RedrivePolicy",
+                                    AttributeValue=json.dumps({"deadLetterTargetArn": dlq_arn}))
+    sqs.delete_queue(QueueUrl=gone_url)
+
+    sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": str(n), "Message": f"m{n}", "MessageGroupId": "g", "MessageDeduplicationId": f"d{n}"} for n in range(3)])
+
+    received: list[dict[str, Any]] = []
+    wait_until(lambda: received.extend(sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                                           AttributeNames=["All"]).get("Messages", [])) or len(received) == 3,
+               timeout=10, message="three messages in the FIFO dead-letter queue")
+    assert [m["Body"] for m in received] == ["m0", "m1", "m2"]
+    assert received[0]["Attributes"]["MessageDeduplicationId"] == "d0"

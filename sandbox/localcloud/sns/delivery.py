@@ -138,16 +138,22 @@ class SnsDelivery:
             log.warning("SNS could not deliver %s to %s: the queue does not exist%s", message_id, sub.endpoint,
                         f"; sent to {dead_letter_queue}" if dead_letter_queue else "")
             if dead_letter_queue:
-                self._to_dead_letter_queue(sub, dead_letter_queue, message, message_id, subject, attributes)
+                self._to_dead_letter_queue(sub, dead_letter_queue, message, message_id, subject, attributes,
+                                           group_id, deduplication_id)
 
     def _to_dead_letter_queue(self, sub: Any, queue_arn: str, message: str, message_id: str, subject: str | None,
-                              attributes: dict[str, Any] | None) -> None:
-        """The undeliverable message, as the subscription would have received it, to its RedrivePolicy's queue.
+                              attributes: dict[str, Any] | None, group_id: str | None = None,
+                              deduplication_id: str | None = None) -> None:
+        """The undeliverable message, as the subscription would have received it, to its RedrivePolicy's
+        queue (a FIFO one with the message's group and deduplication IDs).
         https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html"""
         redirected = copy.copy(sub)
         redirected.endpoint, redirected.protocol = queue_arn, "sqs"
+        if not queue_arn.endswith(".fifo"):
+            group_id = deduplication_id = None
         try:
-            self._moto_publish(redirected, message, message_id, subject=subject, message_attributes=attributes)
+            self._moto_publish(redirected, message, message_id, subject=subject, message_attributes=attributes,
+                               group_id=group_id, deduplication_id=deduplication_id)
         except seam.SqsQueueDoesNotExist:
             log.warning("SNS could not send %s to the dead-letter queue %s: it does not exist", message_id, queue_arn)
 
