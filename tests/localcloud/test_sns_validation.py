@@ -364,3 +364,18 @@ def test_a_fifo_subscription_whose_queue_is_gone_feeds_its_fifo_dead_letter_queu
                timeout=10, message="three messages in the FIFO dead-letter queue")
     assert [m["Body"] for m in received] == ["m0", "m1", "m2"]
     assert received[0]["Attributes"]["MessageDeduplicationId"] == "d0"
+
+
+@pytest.mark.parametrize("policy, reason", [
+    ({"key": [{"suffix": "value", "prefix": "value2"}]}, "Only one key allowed in match expression"),
+    ({"key": [{"suffix": 100}]}, "suffix match pattern must be a string"),
+    ({"key": {"suffix": "value"}}, '"suffix" must be an object or an array'),
+    ({"key": []}, "Empty arrays are not allowed"),
+    ({"key": [{"anything-but": {"suffix": "test"}}]}, "Unsupported anything-but pattern: suffix"),
+    ({"key": [{"anything-but": {"prefix": False}}]}, "prefix match pattern must be a string"),
+    ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]}, "Too many terms in numeric range expression"),
+])
+def test_filter_policy_rules_moto_does_not_check(localcloud, sns, topic, policy, reason):
+    error = _error(sns.subscribe, TopicArn=topic, Protocol="sms", Endpoint="+123123123",
+                   Attributes={"FilterPolicy": json.dumps(policy)})
+    assert error["Message"] == f"Invalid parameter: Attributes Reason: FilterPolicy: {reason}"

@@ -11,7 +11,8 @@ of moto's ``SNSResponse`` (parameters, region, moto's SNS state).
 
 Known gaps: JSON parse errors are worded as AWS's Java parser (Jackson) words them only for the two
 common cases (an unquoted token, a field name without quotes); filter policy syntax and complexity
-stay moto's; SMS attribute values other than ``DefaultSMSType`` are not checked.
+are moto's beyond the rules ``_filter_policy`` adds (``cidr`` is refused); SMS attribute values
+other than ``DefaultSMSType`` are not checked.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ PUBLISHABLE_NUMBER = re.compile(r"^\+?[1-9]\d{1,14}$")  # E.164
 PERMISSION_ACTIONS = frozenset({"GetTopicAttributes", "SetTopicAttributes", "AddPermission", "RemovePermission",
                                 "DeleteTopic", "Subscribe", "ListSubscriptionsByTopic", "Publish", "Receive"})
 ATTRIBUTE_TYPES = ("String", "Number", "Binary")
+ANYTHING_BUT_OPERATORS = ("prefix", "equals-ignore-case")  # as AWS recorded: suffix, exists are refused
 
 
 class SnsError(seam.MotoServiceError):
@@ -374,10 +376,48 @@ def _subscription_attribute(name: str, value: Any, prefix: str) -> None:
             document = json.loads(value)
         except json.JSONDecodeError as exc:
             raise invalid(f"{prefix}{name}: failed to parse JSON. {_jackson_words(exc)}") from None
+        if name == "FilterPolicy" and isinstance(document, dict):
+            _filter_policy(document, f"{prefix}FilterPolicy: ")
         if name == "RedrivePolicy" and isinstance(document, dict):
             target = str(document.get("deadLetterTargetArn", ""))
             if len(target.split(":")) < 6 or not target.startswith("arn:"):
                 raise invalid(f"{prefix}RedrivePolicy: deadLetterTargetArn is an invalid arn")
+
+
+def _filter_policy(policy: dict[str, Any], prefix: str) -> None:
+    """The rules of https://docs.aws.amazon.com/sns/latest/dg/sns-subscription-filter-policies.html
+    moto does not check (its validator checks the rest, then hooks.py words its errors)."""
+    for key, value in policy.items():
+        if key == "$or" and isinstance(value, list):
+            for branch in value:
+                if isinstance(branch, dict):
+                    _filter_policy(branch, prefix)
+        elif isinstance(value, dict):
+            _filter_policy(value, prefix)
+        elif not isinstance(value, list):
+            raise invalid(f'{prefix}"{key}" must be an object or an array')
+        elif not value:
+            raise invalid(f"{prefix}Empty arrays are not allowed")
+        else:
+            for rule in value:
+                if isinstance(rule, dict):
+                    _match_expression(rule, prefix)
+
+
+def _match_expression(rule: dict[str, Any], prefix: str) -> None:
+    if len(rule) != 1:
+        raise invalid(f"{prefix}Only one key allowed in match expression")
+    [(operator, operand)] = rule.items()
+    if operator in ("prefix", "suffix") and not isinstance(operand, str):
+        raise invalid(f"{prefix}{operator} match pattern must be a string")
+    if operator == "anything-but" and isinstance(operand, dict):
+        for inner, inner_operand in operand.items():
+            if inner not in ANYTHING_BUT_OPERATORS:
+                raise invalid(f"{prefix}Unsupported anything-but pattern: {inner}")
+            if not isinstance(inner_operand, str):
+                raise invalid(f"{prefix}{inner} match pattern must be a string")
+    if operator == "numeric" and isinstance(operand, list) and len(operand) > 4:
+        raise invalid(f"{prefix}Too many terms in numeric range expression")
 
 
 def _jackson_words(error: json.JSONDecodeError) -> str:
