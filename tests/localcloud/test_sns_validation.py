@@ -374,6 +374,8 @@ def test_a_fifo_subscription_whose_queue_is_gone_feeds_its_fifo_dead_letter_queu
     ({"key": [{"anything-but": {"suffix": "test"}}]}, "Unsupported anything-but pattern: suffix"),
     ({"key": [{"anything-but": {"prefix": False}}]}, "prefix match pattern must be a string"),
     ({"key": [{"numeric": [">", 20, "<", 30, "<", 50]}]}, "Too many terms in numeric range expression"),
+    ({"key": [{"numeric": ["=", "000"]}]}, "Value of equals must be numeric"),
+    ({"key": [{"numeric": [">", 20, 30]}]}, "Bad value in numeric range: 30"),
 ])
 def test_filter_policy_rules_moto_does_not_check(localcloud, sns, topic, policy, reason):
     error = _error(sns.subscribe, TopicArn=topic, Protocol="sms", Endpoint="+123123123",

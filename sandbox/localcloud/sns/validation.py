@@ -416,7 +416,20 @@ def _match_expression(rule: dict[str, Any], prefix: str) -> None:
                 raise invalid(f"{prefix}Unsupported anything-but pattern: {inner}")
             if not isinstance(inner_operand, str):
                 raise invalid(f"{prefix}{inner} match pattern must be a string")
-    if operator == "numeric" and isinstance(operand, list) and len(operand) > 4:
+    if operator == "numeric" and isinstance(operand, list):
+        _numeric(operand, prefix)
+
+
+def _numeric(terms: list[Any], prefix: str) -> None:
+    """What moto's numeric checks word otherwise or miss (it checks operators and values itself)."""
+    def is_number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    if len(terms) >= 2 and terms[0] == "=" and not is_number(terms[1]):
+        raise invalid(f"{prefix}Value of equals must be numeric")
+    if len(terms) >= 3 and is_number(terms[1]) and not isinstance(terms[2], str):
+        raise invalid(f"{prefix}Bad value in numeric range: {terms[2]}")
+    if len(terms) > 4:
         raise invalid(f"{prefix}Too many terms in numeric range expression")
 
 
