@@ -313,3 +313,20 @@ def test_raw_delivery_keeps_binary_attributes_binary(localcloud):
                                                        WaitTimeSeconds=1).get("Messages"), timeout=10, message="raw message")
     assert message["MessageAttributes"]["store"] == {"DataType": "Binary", "BinaryValue": b"\x02\x03"}
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SignatureVersion"] == "2"
+
+
+def test_a_standard_topic_passes_the_message_group_id_to_a_standard_queue(localcloud):
+    from sandbox.aws import client
+    from sandbox.waiting import wait_until
+
+    sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-fair-queue")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="zz-fair-topic")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+
+    sns.publish(TopicArn=topic, Message="m", MessageGroupId="tenant-1")
+
+    [message] = wait_until(lambda: sqs.receive_message(QueueUrl=url, AttributeNames=["All"],
+                                                       WaitTimeSeconds=1).get("Messages"), timeout=10, message="m")
+    assert message["Attributes"]["MessageGroupId"] == "tenant-1"

@@ -118,13 +118,13 @@ class SnsDelivery:
 
     def _to_moto(self, sub: Any, message: str, message_id: str, subject: str | None, attributes: dict[str, Any] | None,
                  group_id: str | None, deduplication_id: str | None, message_structure: str | None) -> None:
-        """SQS (and what localcloud does not handle): moto's own delivery. A FIFO queue gets the
+        """SQS (and what localcloud does not handle): moto's own delivery. A FIFO queue gets a FIFO
         topic's group and deduplication IDs, a standard queue neither; a protocol's entry of a JSON
         message structure is used only when it is a string; raw delivery keeps Binary attributes
         binary; a deleted queue fails this delivery, never the Publish call: the message goes to the
         subscription's dead-letter queue if it has one."""
-        if not sub.endpoint.endswith(".fifo"):
-            group_id = deduplication_id = None
+        if getattr(sub.topic, "fifo_topic", False) and not sub.endpoint.endswith(".fifo"):
+            group_id = deduplication_id = None  # a standard topic passes a MessageGroupId on (fair queues)
         if message_structure == "json":
             message, message_structure = _structured(message, sub.protocol), None
         if attributes and _on(sub.attributes.get("RawMessageDelivery")):
