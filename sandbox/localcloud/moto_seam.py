@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 import moto
 from moto.awslambda.exceptions import LambdaClientError
-from moto.core.exceptions import JsonRESTError as MotoRESTError
+from moto.core.exceptions import JsonRESTError as MotoRESTError, ServiceException as MotoServiceError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern, EventPatternParser
 from moto.core.responses import ActionResult, EmptyResult
@@ -38,6 +38,7 @@ from moto.firehose.exceptions import (
     ResourceNotFoundException as FirehoseResourceNotFound,
 )
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.sqs.exceptions import QueueDoesNotExist as SqsQueueDoesNotExist
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,9 @@ __all__ = [
     "LambdaClientError",
     "MOTO_VERSION",
     "MotoRESTError",
+    "MotoServiceError",
     "Patches",
+    "SqsQueueDoesNotExist",
     "Target",
     "ThreadedMotoServer",
     "backend",

@@ -202,6 +202,7 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
     import base64
     import json
 
+    from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
@@ -213,6 +214,7 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
     queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     topic = sns.create_topic(Name="zz-signed")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    certificates = set()
     for version, algorithm in (("1", hashes.SHA1()), ("2", hashes.SHA256())):
         if version == "2":
             sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
@@ -222,9 +224,12 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
         envelope = json.loads(message["Body"])
         assert envelope["SignatureVersion"] == version
         signed = "".join(f"{k}\n{envelope[k]}\n" for k in ("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type"))
-        [subscription] = [s for _, _, b in seam.backends("sns") for s in b.subscriptions.values() if s.topic.arn == topic]
-        subscription.private_key().public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(),
-                                                       padding.PKCS1v15(), algorithm)  # raises when the signature is wrong
+        certificates.add(envelope["SigningCertURL"])
+        pem = seam.backend("sns", seam.DEFAULT_ACCOUNT_ID, localcloud.settings.region)._message_public_keys[
+            envelope["SigningCertURL"].rsplit("/", 1)[1]]
+        x509.load_pem_x509_certificate(pem).public_key().verify(base64.b64decode(envelope["Signature"]), signed.encode(),
+                                                                 padding.PKCS1v15(), algorithm)  # raises when wrong
+    assert len(certificates) == 1  # one signing certificate per region, as AWS's
 
 
 def test_errors_carry_type_code_and_message_only(localcloud):
@@ -236,3 +241,92 @@ def test_errors_carry_type_code_and_message_only(localcloud):
     with pytest.raises(ClientError) as missing:
         client("sns", localcloud.settings).get_topic_attributes(TopicArn="arn:aws:sns:us-east-1:000000000000:zz-none")
     assert missing.value.response["Error"] == {"Type": "Sender", "Code": "NotFound", "Message": "Topic does not exist"}
+
+
+def test_fifo_topic_numbers_deduplicates_and_leaves_standard_queues_without_fifo_fields(localcloud):
+    import json
+
+    from sandbox.aws import client
+    from sandbox.waiting import wait_until
+
+    sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-fifo-to-standard")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="zz-fifo.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
+                                 ReturnSubscriptionArn=True)["SubscriptionArn"]
+
+    first = sns.publish(TopicArn=topic, Message="m", MessageGroupId="g", MessageDeduplicationId="d1")
+    sns.publish(TopicArn=topic, Message="m again", MessageGroupId="g", MessageDeduplicationId="d1")  # a duplicate
+    batch = sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[
+        {"Id": "1", "Message": "b", "MessageGroupId": "g", "MessageDeduplicationId": "d2"}])
+
+    assert len(first["SequenceNumber"]) == 20
+    assert int(batch["Successful"][0]["SequenceNumber"]) > int(first["SequenceNumber"])
+    messages = wait_until(lambda: sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1,
+                                                      AttributeNames=["All"]).get("Messages"),
+                          timeout=10, message="the FIFO topic's messages")
+    body = json.loads(messages[0]["Body"])
+    assert (body["Message"], body["SequenceNumber"]) == ("m", first["SequenceNumber"])
+    assert "Signature" not in body and "SigningCertURL" not in body
+    assert body["UnsubscribeURL"].endswith(f"SubscriptionArn={subscription}")
+    assert "MessageGroupId" not in messages[0]["Attributes"]
+    rest = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    assert [json.loads(m["Body"])["Message"] for m in messages + rest] == ["m", "b"]
+
+
+def test_json_message_structure_uses_the_protocol_entry_only_when_it_is_a_string(localcloud):
+    import json
+
+    from sandbox.aws import client
+    from sandbox.waiting import wait_until
+
+    sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-structure")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="zz-structure")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "d", "sqs": "for sqs"}))
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "d", "sqs": {"an": "object"}}))
+
+    received: list[str] = []
+    wait_until(lambda: received.extend(json.loads(m["Body"])["Message"] for m in sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])) or len(received) == 2,
+        timeout=10, message="both messages")
+    assert sorted(received) == ["d", "for sqs"]
+
+
+def test_raw_delivery_keeps_binary_attributes_binary(localcloud):
+    from sandbox.aws import client
+    from sandbox.waiting import wait_until
+
+    sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-raw-binary")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="zz-raw-binary", Attributes={"SignatureVersion": "2"})["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+
+    sns.publish(TopicArn=topic, Message="raw", MessageAttributes={"store": {"DataType": "Binary", "BinaryValue": b"\x02\x03"}})
+
+    [message] = wait_until(lambda: sqs.receive_message(QueueUrl=url, MessageAttributeNames=["All"],
+                                                       WaitTimeSeconds=1).get("Messages"), timeout=10, message="raw message")
+    assert message["MessageAttributes"]["store"] == {"DataType": "Binary", "BinaryValue": b"\x02\x03"}
+    assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SignatureVersion"] == "2"
+
+
+def test_a_standard_topic_passes_the_message_group_id_to_a_standard_queue(localcloud):
+    from sandbox.aws import client
+    from sandbox.waiting import wait_until
+
+    sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
+    url = sqs.create_queue(QueueName="zz-fair-queue")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = sns.create_topic(Name="zz-fair-topic")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+
+    sns.publish(TopicArn=topic, Message="m", MessageGroupId="tenant-1")
+
+    [message] = wait_until(lambda: sqs.receive_message(QueueUrl=url, AttributeNames=["All"],
+                                                       WaitTimeSeconds=1).get("Messages"), timeout=10, message="m")
+    assert message["Attributes"]["MessageGroupId"] == "tenant-1"

@@ -20,5 +20,5 @@ class SnsExtension(ServiceExtension):
 
     def start(self, runtime: Runtime) -> SnsDelivery:
         delivery = SnsDelivery(runtime.invoke, Inbox(runtime.settings), moto_publish=hooks.PUBLISH.current())
-        hooks.install(self.patches, delivery.publish)
+        hooks.install(self.patches, delivery.publish, delivery.fifo)
         return delivery
