@@ -13,6 +13,7 @@ from typing import Any, Callable, Protocol
 
 from sandbox import aws
 from sandbox.localcloud.shared.destinations import DestinationSender
+from sandbox.localcloud.shared.s3_objects import ApiObjects, reader
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class InvocationResult:
 
 Invoker = Callable[..., InvocationResult]
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client: Runtime.client
+Objects = Callable[[str], ApiObjects]  # region -> the S3 object reader: Runtime.objects
 
 
 class Extension(Protocol):
@@ -68,6 +70,7 @@ class Runtime:
     settings: Settings
     extensions: dict[str, Extension] = field(default_factory=dict)
     _invoker: Invoker | None = None
+    serves_s3: bool = False  # this process's moto is the stack's S3 (set by LocalCloud): objects are read in-process
     destinations: DestinationSender = field(init=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +97,11 @@ class Runtime:
         """A boto3 client of `service` in `region` at the stack's endpoint: how the extensions that only
         react to other services reach them, so they serve the Docker stack beside LocalStack too."""
         return aws.client(service, self.settings, region_name=region)
+
+    def objects(self, region: str) -> ApiObjects:
+        """The reader of S3 objects for extensions that scan buckets (crawler, Athena, COPY): in-process
+        from moto when this process serves the stack's S3, else through the S3 API."""
+        return reader(self.client("s3", region), in_process=self.serves_s3, access_key=self.settings.access_key_id)
 
     def reset(self) -> None:
         """After moto's reset: every extension drops its state (one failing does not stop the others)."""

@@ -25,7 +25,8 @@ from typing import Any
 
 from sandbox.localcloud.athena import query, results
 from sandbox.localcloud.shared.catalog_tables import TableReaders, split_s3_url
-from sandbox.localcloud.runtime import Clients
+from sandbox.localcloud.runtime import Clients, Objects
+from sandbox.localcloud.shared.s3_objects import ApiObjects
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,13 +120,14 @@ class NotFinished(Exception):
 
 
 class AthenaEngine:
-    def __init__(self, settings: Settings, clients: Clients) -> None:
+    def __init__(self, settings: Settings, clients: Clients, objects: Objects | None = None) -> None:
         self.settings = settings
         self._clients = clients
+        objects = objects or (lambda region: ApiObjects(clients("s3", region)))
         self._executions: dict[str, Execution] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="athena-query")
-        self._readers = TableReaders(clients)
+        self._readers = TableReaders(objects)
 
     # -- the API ------------------------------------------------------------------------------
     def start(self, account_id: str, region: str, sql: str, database: str | None, workgroup: str,

@@ -34,6 +34,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from sandbox.localcloud.shared.catalog_tables import split_s3_url
+from sandbox.localcloud.shared.s3_objects import ApiObjects
 
 
 READERS = 8  # concurrent GetObject calls
@@ -120,18 +121,16 @@ def parse_copy(sql: str, tree: exp.Copy) -> CopyCommand:
     return command
 
 
-def _objects(s3: Any, source: str) -> list[str]:
+def _objects(s3: ApiObjects, source: str) -> list[str]:
     bucket, prefix = split_s3_url(source)
-    keys = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys.extend(o["Key"] for o in page.get("Contents", []) if not o["Key"].endswith("/") and o["Size"] > 0)
+    keys = [o.key for o in s3.list(bucket, prefix) if not o.key.endswith("/") and o.size > 0]
     if not keys:
         raise CopyError(f"The specified S3 prefix '{prefix}' does not exist (bucket {bucket}): nothing to load")
     return keys
 
 
-def _read(s3: Any, bucket: str, key: str, compression: str | None) -> bytes:
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def _read(s3: ApiObjects, bucket: str, key: str, compression: str | None) -> bytes:
+    body = s3.read(bucket, key)
     if compression == "GZIP" or body[:2] == b"\x1f\x8b":
         return gzip.decompress(body)
     if compression == "BZIP2":
@@ -190,7 +189,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-def run_copy(cursor: Any, s3: Any, command: CopyCommand) -> int:
+def run_copy(cursor: Any, s3: ApiObjects, command: CopyCommand) -> int:
     """Load the objects into the table on `cursor`'s transaction; the number of rows loaded."""
     columns = command.columns or _table_columns(cursor, command.table)
     bucket = split_s3_url(command.source)[0]
