@@ -63,7 +63,7 @@ __all__ = [
     "check_targets",
     "request_parameter",
     "reset_moto",
-    "s3_account",
+    "glue_partitions",
     "s3_latest",
     "s3_listing",
     "target",
@@ -123,13 +123,6 @@ def reset_moto() -> None:
 ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")  # moto.s3.utils.ARCHIVE_STORAGE_CLASSES: GetObject refuses them
 
 
-def s3_account(access_key: str) -> str:
-    """The account moto's server resolves a request signed with `access_key` to."""
-    from moto.iam.models import get_account_id_from
-
-    return get_account_id_from(access_key)
-
-
 def _plain_bucket(account_id: str, bucket: str) -> Any:
     found = backend("s3", account_id, "aws").buckets.get(bucket)
     store = getattr(found, "keys", None)
@@ -163,6 +156,18 @@ def s3_listing(account_id: str, bucket: str, prefix: str) -> list[tuple[str, int
         if type(latest).__name__ == "FakeKey":
             listed.append((name, latest.size, latest.etag))
     return listed
+
+
+def glue_partitions(account_id: str, region: str, database: str, table: str) -> list[tuple[list[str], str]] | None:
+    """(Values, StorageDescriptor Location) of every partition of database.table, in GetPartitions'
+    order (moto answers all of them in one page, ~2 ms of serialising per partition over HTTP);
+    None when moto has no such table (the API then gives the error)."""
+    try:
+        found = backend("glue", account_id, region).get_table(database, table)
+    except Exception:  # moto's EntityNotFound...: left to the API
+        return None
+    return [(list(p.values), (p.partition_input.get("StorageDescriptor") or {}).get("Location", ""))
+            for p in list(found.partitions.values())]
 
 
 def request_parameter(name: str) -> str | None:

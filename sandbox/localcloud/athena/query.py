@@ -24,7 +24,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from sandbox.localcloud.athena import trino
-from sandbox.localcloud.shared.catalog_tables import CatalogTable, Partition, TableNotFound, TableReader, get_table
+from sandbox.localcloud.shared.catalog_tables import CatalogTable, Partition, TableNotFound, TableReader
 
 DEFAULT_CATALOG = "awsdatacatalog"
 
@@ -149,7 +149,7 @@ def run(sql: str, database: str | None, glue: Any, reader: TableReader, paramete
         key = (db, reference.name.lower())
         if key not in loaded:
             try:
-                loaded[key] = (get_table(glue, db, reference.name.lower()), [], False)
+                loaded[key] = (reader.table(glue, db, reference.name.lower()), [], False)
             except TableNotFound:
                 raise QueryFailed(f"TABLE_NOT_FOUND: Table '{DEFAULT_CATALOG}.{db}.{reference.name.lower()}' does not exist") from None
         table, chosen, everything = loaded[key]

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlglot import exp
 
-from sandbox.localcloud.shared.catalog_tables import TableNotFound, TableReader, get_table
+from sandbox.localcloud.shared.catalog_tables import TableNotFound, TableReader
 
 SETUP = """
 CREATE SCHEMA IF NOT EXISTS cadabra_spectrum;
@@ -98,7 +98,7 @@ def refresh(cursor: Any, glue: Any, reader: TableReader, schema: str, database: 
             progress: Callable[[str], None] = lambda message: None) -> int:
     """Bring schema.name up to date with the catalog table database.name; returns its rows."""
     try:
-        table = get_table(glue, database, name)
+        table = reader.table(glue, database, name)
     except TableNotFound:
         raise SpectrumError(f'relation "{schema}.{name}" does not exist (no table {name} in Data Catalog database {database})') from None
     scan = reader.scan(table)

@@ -33,6 +33,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
+from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.shared.glue_types import arrow_type, coerce
 from sandbox.localcloud.shared.s3_objects import ApiObjects, ObjectEntry
 
@@ -76,8 +77,11 @@ class CatalogTable:
         return "json"
 
 
-def get_table(glue: Any, database: str, name: str) -> CatalogTable:
-    """The catalog's definition of database.name with its partitions (TableNotFound if absent)."""
+def get_table(glue: Any, database: str, name: str, in_process_account: str | None = None) -> CatalogTable:
+    """The catalog's definition of database.name with its partitions (TableNotFound if absent).
+
+    `in_process_account`: this process's moto serves the catalog for that account; the partitions
+    are then read from it (GetPartitions of thousands of partitions costs seconds over HTTP)."""
     try:
         raw = glue.get_table(DatabaseName=database, Name=name)["Table"]
     except ClientError as exc:
@@ -93,7 +97,11 @@ def get_table(glue: Any, database: str, name: str) -> CatalogTable:
         serde=serde.get("SerializationLibrary", ""), serde_parameters=serde.get("Parameters") or {},
         parameters={**(sd.get("Parameters") or {}), **(raw.get("Parameters") or {})},
     )
-    if table.partition_keys:
+    found = (seam.glue_partitions(in_process_account, glue.meta.region_name, database, raw["Name"])
+             if in_process_account and table.partition_keys else None)
+    if found is not None:
+        table.partitions = [Partition(tuple(values), _folder(location)) for values, location in found]
+    elif table.partition_keys:
         for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=name):
             table.partitions.extend(Partition(tuple(p["Values"]), _folder(p["StorageDescriptor"]["Location"]))
                                     for p in page["Partitions"])
@@ -145,6 +153,12 @@ class TableReader:
         with self._lock:
             self._cache.clear()
             self._scans.clear()
+
+    def table(self, glue: Any, database: str, name: str) -> CatalogTable:
+        """`get_table`, the partitions read in-process when the objects are (the embedded stack, whose
+        moto serves S3 and the catalog alike)."""
+        account = getattr(self._objects, "account_id", None) if self._objects.in_process else None
+        return get_table(glue, database, name, in_process_account=account)
 
     def scan(self, table: CatalogTable, partitions: list[Partition] | None = None) -> Scan:
         """Rows of `table` (of `partitions` only, when given), partition keys as string columns."""

@@ -73,6 +73,6 @@ class InProcessObjects(ApiObjects):
         return found[0] if found is not None else super().read(bucket, key)
 
 
-def reader(s3: Any, *, in_process: bool, access_key: str = "") -> ApiObjects:
-    """The reader for a boto3 S3 client `s3`: in-process when this process's moto is that endpoint."""
-    return InProcessObjects(s3, seam.s3_account(access_key)) if in_process else ApiObjects(s3)
+def reader(s3: Any, *, in_process: bool, account_id: str) -> ApiObjects:
+    """The reader for a boto3 S3 client `s3` of `account_id`: in-process when this process's moto is that endpoint."""
+    return InProcessObjects(s3, account_id) if in_process else ApiObjects(s3)
