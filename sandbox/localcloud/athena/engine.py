@@ -3,8 +3,8 @@
 Emulates https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html,
 API_GetQueryExecution.html (Status QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, with
 StateChangeReason and AthenaError; Statistics), API_GetQueryResults.html (header row, MaxResults
-up to 1000, NextToken) and API_StopQueryExecution.html. A query reads the catalog and S3 through
-boto3 clients of the stack (query.py), writes its CSV to the OutputLocation and keeps its rows for
+up to 1000, NextToken) and API_StopQueryExecution.html. A query reads the catalog through a boto3
+client and S3 objects with the runtime's reader (query.py, shared/s3_objects.py), writes its CSV to the OutputLocation and keeps its rows for
 GetQueryResults.
 
 Known gaps: no result reuse, no query result encryption, no per-workgroup limits; executions are

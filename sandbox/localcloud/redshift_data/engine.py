@@ -7,7 +7,8 @@ FINISHED | FAILED | ABORTED, Error, Duration in nanoseconds, ResultRows, HasResu
 GetStatementResult (typed fields, ColumnMetadata, NextToken paging) and ListStatements. The
 ClusterIdentifier is the stack's cluster (``cadabra``) or any WorkgroupName; the database is a
 PostgreSQL database of the stack's server. Each statement is translated (translate.py); COPY
-(copy.py) and external schemas (spectrum.py) read S3 and the catalog through boto3 clients.
+(copy.py) and external schemas (spectrum.py) read the catalog through boto3 clients and S3 objects
+with the runtime's reader (shared/s3_objects.py: in-process on the embedded stack).
 
 Known gaps: no SecretArn/IAM authentication (DbUser is recorded, the stack's user connects), no
 CancelStatement of a running PostgreSQL query beyond marking it ABORTED, no result-format CSV,

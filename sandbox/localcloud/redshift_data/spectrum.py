@@ -5,7 +5,7 @@ https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html (FR
 ``CREATE EXTERNAL SCHEMA s FROM DATA CATALOG DATABASE 'db'`` creates the PostgreSQL schema ``s``
 and records it in ``cadabra_spectrum.external_schemas``; a statement that names ``s.table`` first
 brings that table up to date: the catalog's definition (columns, partitions) and its S3 objects
-are read (shared/catalog_tables.py, through the Glue and S3 APIs) and copied into ``s.table``,
+are read (shared/catalog_tables.py: the Glue API and the runtime's S3 reader) and copied into ``s.table``,
 again only when the objects changed (a fingerprint of keys and ETags is kept in
 ``cadabra_spectrum.snapshots``). Partition columns are ordinary text columns, as in Spectrum.
 
