@@ -40,7 +40,7 @@ from sandbox.settings import PROJECT_ROOT, Settings
 
 SAMPLE_FILE = PROJECT_ROOT / "data" / "online_retail_sample.csv.gz"
 PROFILE_FILE = PROJECT_ROOT / "data" / "online_retail_profile.json.gz"  # OrderProfile of the full data set
-FULL_FILE = PROJECT_ROOT.parent / "shared" / "data" / "OnlineRetail.csv.gz"
+FULL_FILE = PROJECT_ROOT / "data" / "OnlineRetail.csv.gz"
 FIELDS = ("InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID", "Country")
 CSV_DATE = "%m/%d/%Y %H:%M"
 
@@ -54,7 +54,7 @@ def open_text(path: Path | str) -> io.TextIOBase:
     """Open a .csv or .csv.gz file as UTF-8 text."""
     path = Path(path)
     if not path.exists():
-        hint = "" if path != FULL_FILE else " (the full data set lives at ../shared/data beside the checkout)"
+        hint = "" if path != FULL_FILE else " (the full data set ships as data/OnlineRetail.csv.gz: is the checkout complete?)"
         raise ReplayError(f"order file {path} does not exist{hint}: pass --file with a .csv or .csv.gz path")
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", newline="")  # type: ignore[return-value]

@@ -26,7 +26,7 @@ def replay_orders(
     burst: Optional[int] = typer.Option(None, help="send N order lines within one second, then stop"),
     seed: int = typer.Option(0, help="seed of the synthetic mode"),
     synthetic: bool = typer.Option(False, help="generate lines with the data's distributions instead of replaying"),
-    full: bool = typer.Option(False, help="replay the full data set (541,909 lines) from ../shared/data"),
+    full: bool = typer.Option(False, help="replay the full data set, data/OnlineRetail.csv.gz (541,909 lines)"),
     quiet: bool = typer.Option(False, help="no progress bar"),
 ) -> None:
     """Replay Online Retail order lines to the Kinesis stream CadabraOrders."""

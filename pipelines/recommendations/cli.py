@@ -26,7 +26,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 @lake_app.command("seed")
 def seed(
     file: Optional[Path] = typer.Option(None, help="CSV (.csv or .csv.gz) in the Online Retail format; default: the shipped sample"),
-    full: bool = typer.Option(False, help="the full data set (541,909 lines) from ../shared/data"),
+    full: bool = typer.Option(False, help="the full data set, data/OnlineRetail.csv.gz (541,909 lines)"),
     buffer_seconds: float = typer.Option(60, help="Firehose buffer interval the objects are cut by (60-900 s on AWS)"),
     rate: Optional[float] = typer.Option(None, help="lines arrive at this rate from now (as a replay would) instead of at their InvoiceDate"),
 ) -> None:

@@ -18,21 +18,29 @@ gives every record its own number (1. below):
    take the same number and one record silently replaced the other.
 
    `KinesisBackend.create_stream` without ShardCount or StreamModeDetails creates an on-demand
-   stream, as AWS does, where moto fails with a 500
+   stream, as AWS does, where moto fails with a 500; without StreamName it is a ValidationException
+   (moto created a stream named None)
    (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_CreateStream.html).
 2. DynamoDB: moto adds ConsumedCapacity (and ItemCollectionMetrics) to answers whose request did
    not ask for them; AWS returns them only for ReturnConsumedCapacity TOTAL/INDEXES
    (ReturnItemCollectionMetrics SIZE). `DynamoHandler.call_action` drops what was not asked for
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutItem.html#DDB-PutItem-request-ReturnConsumedCapacity).
-   `Table.describe` adds the table's TableId and leaves out empty index lists, as DescribeTable does;
-   CreateTable's TableDescription carries WarmThroughput only when the request set it
-   (DescribeTable and UpdateTable always report it)
+   `Table.describe` adds the table's TableId and leaves out empty index lists and the
+   BillingModeSummary of a provisioned table, gives an on-demand table's summary its
+   LastUpdateToPayPerRequestDateTime and each global secondary index its IndexArn, IndexSizeBytes,
+   ItemCount (0: AWS refreshes them about every six hours) and NumberOfDecreasesToday, as
+   DescribeTable does;
+   CreateTable's TableDescription (and each of its indexes) carries WarmThroughput only when the
+   request set it (with Status UPDATING), DeleteTable's never (DescribeTable and UpdateTable always
+   report it); UpdateTable's answer to an SSESpecification change reports SSEDescription Status
+   UPDATING
    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TableDescription.html).
 3. SQS batch answers (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch) carry no
    `Failed` member when nothing failed, as AWS's JSON protocol answers do
    (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).
 
-Known gaps: sequence numbers of consecutive records differ by one (AWS's by larger, irregular steps).
+Known gaps: sequence numbers of consecutive records differ by one (AWS's by larger, irregular steps);
+a table switched from on-demand to provisioned reports no BillingModeSummary (AWS does).
 """
 
 from __future__ import annotations
@@ -112,6 +120,9 @@ def _locked(put: Any) -> Any:
 def _on_demand_by_default(create_stream: Any) -> Any:
     def create(backend: Any, stream_name: str, shard_count: Any, stream_mode: Any = None,
                retention_period_hours: Any = None) -> Any:
+        if not stream_name:  # moto created a stream named None
+            raise seam.MotoRESTError("ValidationException", "1 validation error detected: Value null at "
+                                     "'streamName' failed to satisfy constraint: Member must not be null")
         if shard_count is None and not stream_mode:
             stream_mode = {"StreamMode": "ON_DEMAND"}
         return create_stream(backend, stream_name, shard_count, stream_mode, retention_period_hours)
@@ -135,17 +146,34 @@ def _dynamodb_as_asked(call_action: Any) -> Any:
     def call(handler: Any) -> Any:
         status, headers, body = call_action(handler)
         text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-        creating = "WarmThroughput" in text and handler._get_action() == "CreateTable"
-        if status != 200 or not (creating or "Consumed" in text or "ItemCollection" in text):
+        action = handler._get_action()
+        creating = "WarmThroughput" in text and action in ("CreateTable", "DeleteTable")
+        changing_sse = action == "UpdateTable" and "SSEDescription" in text
+        if status != 200 or not (creating or changing_sse or "Consumed" in text or "ItemCollection" in text):
             return status, headers, body
         request = getattr(handler, "body", None) or {}
 
         def drop(document: dict[str, Any]) -> bool:
             before = len(document)
             description = document.get("TableDescription")
-            if creating and "WarmThroughput" not in request and isinstance(description, dict):
+            unasked = "WarmThroughput" not in request or action == "DeleteTable"
+            if creating and unasked and isinstance(description, dict):
                 if description.pop("WarmThroughput", None) is not None:
                     before += 1
+            warm = description.get("WarmThroughput") if isinstance(description, dict) else None
+            if creating and not unasked and isinstance(warm, dict) and warm.get("Status") != "UPDATING":
+                warm["Status"] = "UPDATING"  # the table warms up after CreateTable answers
+                before += 1
+            sse = description.get("SSEDescription") if isinstance(description, dict) else None
+            if changing_sse and "SSESpecification" in request and isinstance(sse, dict):
+                sse["Status"] = "UPDATING"  # the change is applied after UpdateTable answers
+                before += 1
+            if creating and isinstance(description, dict):  # an index's too, unless its request set it
+                asked = {index.get("IndexName") for index in request.get("GlobalSecondaryIndexes") or []
+                         if "WarmThroughput" in index and action == "CreateTable"}
+                for index in description.get("GlobalSecondaryIndexes") or []:
+                    if index.get("IndexName") not in asked and index.pop("WarmThroughput", None) is not None:
+                        before += 1
             document.pop("ConsumedCapacityUnits", None)  # no AWS member at all
             if request.get("ReturnConsumedCapacity") not in ("TOTAL", "INDEXES"):
                 document.pop("ConsumedCapacity", None)
@@ -171,6 +199,19 @@ def _table_described(describe: Any) -> Any:
             for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
                 if description.get(key) == []:
                     del description[key]
+            summary = description.get("BillingModeSummary", {})
+            if summary.get("BillingMode") == "PROVISIONED":
+                del description["BillingModeSummary"]  # AWS reports it for on-demand tables only
+            elif summary.get("BillingMode") == "PAY_PER_REQUEST" and "CreationDateTime" in description:
+                description["BillingModeSummary"] = {**summary, "LastUpdateToPayPerRequestDateTime":
+                                                     summary.get("LastUpdateToPayPerRequestDateTime",
+                                                                 description["CreationDateTime"])}
+            for index in description.get("GlobalSecondaryIndexes") or []:
+                index.setdefault("IndexArn", f"{description.get('TableArn')}/index/{index.get('IndexName')}")
+                index.setdefault("IndexSizeBytes", 0)  # AWS refreshes both about every six hours
+                index.setdefault("ItemCount", 0)
+                if isinstance(index.get("ProvisionedThroughput"), dict):
+                    index["ProvisionedThroughput"] = {"NumberOfDecreasesToday": 0, **index["ProvisionedThroughput"]}
         return result
 
     return described

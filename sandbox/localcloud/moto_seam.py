@@ -29,6 +29,7 @@ from moto.core.exceptions import JsonRESTError as MotoRESTError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern, EventPatternParser
 from moto.core.responses import ActionResult, EmptyResult
+from moto.core.eventstream import EventStreamEncoder
 from moto.core.utils import utcnow
 from moto.kinesis.models import Record as KinesisRecord
 from moto.firehose.exceptions import (
@@ -47,6 +48,7 @@ __all__ = [
     "DEFAULT_ACCOUNT_ID",
     "EmptyResult",
     "EventPattern",
+    "EventStreamEncoder",
     "EventPatternParser",
     "FirehoseConcurrentModification",
     "FirehoseInvalidArgument",
@@ -79,6 +81,7 @@ BACKENDS: dict[str, str] = {
     "firehose": "moto.firehose.models:firehose_backends",
     "glue": "moto.glue.models:glue_backends",
     "kinesis": "moto.kinesis.models:kinesis_backends",
+    "kms": "moto.kms.models:kms_backends",
     "lambda": "moto.awslambda.models:lambda_backends",
     "lambda-simple": "moto.awslambda_simple.models:lambda_simple_backends",
     "logs": "moto.logs.models:logs_backends",

@@ -264,7 +264,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def _records(full: bool, lines: int) -> Iterable[dict[str, Any]]:
-    if not full and not gen.FULL_FILE.exists():  # a checkout without ../shared/data: the shipped sample
+    if not full and not gen.FULL_FILE.exists():  # a checkout without the full data: the shipped sample
         print(f"{gen.FULL_FILE} is absent: reading the shipped sample {gen.SAMPLE_FILE.name}")
         return itertools.islice(gen.read_orders(gen.SAMPLE_FILE), lines)
     source = gen.read_orders(gen.FULL_FILE)

@@ -7,16 +7,21 @@ import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 from sandbox.settings import Ports, Settings, load
 from tests.conftest import free_port
 
+if TYPE_CHECKING:
+    from sandbox.stack.postgres import Postgres
+
 
 @pytest.fixture(scope="module")
-def postgres_port() -> Iterator[int]:
+def postgres_server() -> Iterator["Postgres"]:
+    """A started PostgreSQL (sandbox.stack.postgres.Postgres) in a private state dir; its port is
+    `server.settings.ports.postgres`. Skips the module when the server binaries are missing."""
     from sandbox.stack.errors import StackError
     from sandbox.stack.postgres import Postgres
 
@@ -30,10 +35,15 @@ def postgres_port() -> Iterator[int]:
         pytest.skip(str(exc))
     server.start()
     try:
-        yield settings.ports.postgres
+        yield server
     finally:
         server.stop()
         shutil.rmtree(state, ignore_errors=True)  # the cluster's data: nothing of a test run stays in /tmp
+
+
+@pytest.fixture(scope="module")
+def postgres_port(postgres_server) -> int:
+    return postgres_server.settings.ports.postgres
 
 
 def with_postgres(settings: Settings, port: int) -> Settings:

@@ -127,3 +127,34 @@ def test_create_table_reports_warm_throughput_only_when_asked_describe_always(lo
     updated = ddb.update_table(TableName="zz-answers-warm", StreamSpecification={"StreamEnabled": True,
                                                                                   "StreamViewType": "KEYS_ONLY"})
     assert updated["TableDescription"]["WarmThroughput"]["Status"] == "ACTIVE"  # UpdateTable reports it
+
+
+def test_provisioned_tables_have_no_billing_mode_summary(localcloud):
+    ddb = client("dynamodb", localcloud.settings)
+    schema = dict(KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                  AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    created = ddb.create_table(TableName="zz-provisioned", **schema,
+                               ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    assert "BillingModeSummary" not in created["TableDescription"]
+    assert "BillingModeSummary" not in ddb.describe_table(TableName="zz-provisioned")["Table"]
+    ddb.create_table(TableName="zz-on-demand", **schema, BillingMode="PAY_PER_REQUEST")
+    summary = ddb.describe_table(TableName="zz-on-demand")["Table"]["BillingModeSummary"]
+    assert summary["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_global_secondary_indexes_described_as_aws_does(localcloud):
+    ddb = client("dynamodb", localcloud.settings)
+    created = ddb.create_table(
+        TableName="zz-gsi", BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "ALL"}}])["TableDescription"]
+    [index] = created["GlobalSecondaryIndexes"]
+    assert "WarmThroughput" not in index  # not asked for
+    for table in (created, ddb.describe_table(TableName="zz-gsi")["Table"]):
+        [index] = table["GlobalSecondaryIndexes"]
+        assert index["IndexArn"] == f"{table['TableArn']}/index/by-g"
+        assert index["ItemCount"] == 0 and index["IndexSizeBytes"] == 0
+        assert index["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
+        assert "LastUpdateToPayPerRequestDateTime" in table["BillingModeSummary"]

@@ -9,7 +9,7 @@ import pytest
 
 from sandbox import aws
 from tests.localcloud.lake_helpers import BUCKET, crawl_lake, lake_records, records, redshift, seed_lake
-from tests.localcloud.postgres_fixture import isolated_settings, postgres_port  # noqa: F401 (fixtures)
+from tests.localcloud.postgres_fixture import isolated_settings, postgres_port, postgres_server  # noqa: F401 (fixtures)
 
 SQL = Path(__file__).resolve().parents[2] / "sql" / "redshift"
 

@@ -6,7 +6,7 @@ import pytest
 
 from pipelines.warehouse import app
 from pipelines.warehouse.console import read_only_query
-from tests.localcloud.postgres_fixture import isolated_settings, postgres_port  # noqa: F401 (fixtures)
+from tests.localcloud.postgres_fixture import isolated_settings, postgres_port, postgres_server  # noqa: F401 (fixtures)
 
 
 def test_a_data_modifying_cte_fails_and_the_rows_stay(localcloud):

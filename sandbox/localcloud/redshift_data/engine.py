@@ -250,16 +250,20 @@ class DataApiEngine:
             return
         try:
             statement.pid = connection.get_backend_pid()
-            with connection:  # one transaction: a batch commits together or not at all
-                with connection.cursor() as cursor:
-                    for part in statement.parts:
-                        self._run_part(statement, part, cursor)
+            cursor = connection.cursor()
+            for part in statement.parts:  # one transaction: a batch commits together or not at all
+                self._run_part(statement, part, cursor)
+            connection.commit()
             for part in statement.parts:
                 part.status = StatementStatus.FINISHED
             if statement.status is not StatementStatus.ABORTED:
                 statement.status = StatementStatus.FINISHED
         except _PartFailed as failed:
-            self._fail(statement, failed.part, failed.reason)
+            if not connection.closed:
+                connection.rollback()
+            self._fail(statement, failed.part, failed.reason + _LOST * bool(connection.closed))
+        except psycopg2.Error as exc:  # the commit itself
+            self._fail(statement, None, _reason(exc) + _LOST * bool(connection.closed))
         except Exception as exc:  # a failure of the sandbox itself: FAILED with the reason, never stuck
             log.exception("Data API statement %s failed", statement.id)
             self._fail(statement, None, f"{type(exc).__name__}: {exc}")
@@ -288,6 +292,9 @@ class DataApiEngine:
         finally:
             part.duration_ns = time.monotonic_ns() - begin
             part.ended = datetime.now(timezone.utc)
+
+
+_LOST = " (the connection to the database was lost, PostgreSQL restarted or stopped: nothing of the statement was committed; run it again)"
 
 
 class _PartFailed(Exception):

@@ -1,0 +1,120 @@
+"""Hooks into moto's Kinesis: CBOR requests, SubscribeToShard, fresh shard iterators, resource policies.
+
+- ``KinesisResponse._dispatch``: a CBOR request (cbor.py) is read as JSON and answered in CBOR;
+  SubscribeToShard (which moto lacks) is answered with an event stream (subscriptions.py). Any
+  other JSON request goes straight to moto: one header look-up on the hot path.
+- ``compose_shard_iterator`` / ``decompose_shard_iterator`` (moto.kinesis.models): moto's iterator
+  encodes only stream, shard and position, so GetRecords on an empty shard answered the iterator it
+  was given; AWS's NextShardIterator is always a new one
+  (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html). A counter makes
+  each iterator distinct; moto's three-part iterators from GetShardIterator still read.
+- ``KinesisBackend.put_resource_policy``: moto stores a policy for any ARN; AWS answers
+  ResourceNotFoundException when the stream does not exist
+  (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutResourcePolicy.html).
+- ``Consumer.__init__``: AWS's consumer ARN ends in ``:`` and the consumer's creation time in epoch
+  seconds (``stream/S/consumer/C:1525898737``), moto's in the name
+  (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_RegisterStreamConsumer.html).
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import json
+import uuid
+from typing import Any, Callable
+
+from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.kinesis import cbor
+from sandbox.localcloud.kinesis.subscriptions import Subscriptions
+
+DISPATCH = seam.target("moto.kinesis.responses:KinesisResponse", "_dispatch", "(self, request, full_url=None, headers=None)")
+COMPOSE_ITERATOR = seam.target("moto.kinesis.models:", "compose_shard_iterator", "(stream_name, shard, last_sequence_id)")
+DECOMPOSE_ITERATOR = seam.target("moto.kinesis.models:", "decompose_shard_iterator", "(shard_iterator)")
+PUT_POLICY = seam.target("moto.kinesis.models:KinesisBackend", "put_resource_policy", "(self, resource_arn, policy_doc)")
+CONSUMER_INIT = seam.target("moto.kinesis.models:Consumer", "__init__",
+                            "(self, consumer_name, account_id, region_name, stream_arn)")
+TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY, CONSUMER_INIT)
+
+SUBSCRIBE = "SubscribeToShard"
+
+
+def install(patches: seam.Patches, subscriptions: Subscriptions) -> None:
+    patches.replace(DISPATCH, lambda dispatch: _dispatch(dispatch, subscriptions))
+    patches.replace(COMPOSE_ITERATOR, _fresh_iterators)
+    patches.replace(DECOMPOSE_ITERATOR, _fresh_iterators_read)
+    patches.replace(PUT_POLICY, _policy_of_existing_stream)
+    patches.replace(CONSUMER_INIT, _consumer_arn_with_creation_time)
+
+
+def _dispatch(dispatch: Callable[..., Any], subscriptions: Subscriptions) -> Callable[..., Any]:
+    def dispatched(response: Any, request: Any, full_url: Any = None, headers: Any = None) -> Any:
+        as_cbor = cbor.is_cbor(request.headers.get("Content-Type"))
+        target = request.headers.get("X-Amz-Target") or ""
+        subscribe = target.endswith("." + SUBSCRIBE)
+        if not as_cbor and not subscribe:
+            return dispatch(response, request, full_url, headers)
+        response.setup_class(request, full_url, headers, use_raw_body=True)
+        operation = target.rpartition(".")[2]
+        try:
+            response.body = cbor.request_as_json(response.raw_body) if as_cbor else response.raw_body.decode("utf-8")
+            request_document = json.loads(response.body or "{}") if subscribe else None
+        except ValueError as error:  # not CBOR, not a map, not JSON
+            status, answer_headers = 400, {}
+            body = json.dumps({"__type": "SerializationException", "message": str(error) or "malformed request"})
+        else:
+            try:
+                if subscribe:
+                    return _subscribe(response, subscriptions, request_document, as_cbor)
+                status, answer_headers, body = response.call_action()
+            except seam.MotoRESTError as error:
+                status, answer_headers, body = error.code, {}, error.description
+        if as_cbor:
+            body = cbor.answer_as_cbor(operation, status, body)
+            answer_headers = {k: v for k, v in answer_headers.items() if k.lower() not in ("content-type", "x-amz-crc32", "content-length")}
+            answer_headers["Content-Type"] = cbor.CONTENT_TYPE
+        return status, answer_headers, body
+
+    return dispatched
+
+
+def _subscribe(response: Any, subscriptions: Subscriptions, request: dict[str, Any], as_cbor: bool) -> Any:
+    events = subscriptions.open(response.current_account, response.region, request, as_cbor)
+    headers = {"Content-Type": "application/vnd.amazon.eventstream", "x-amzn-RequestId": str(uuid.uuid4())}
+    return 200, headers, events
+
+
+_iterators = itertools.count(1)
+
+
+def _fresh_iterators(compose: Callable[..., str]) -> Callable[..., str]:
+    def composed(stream_name: Any, shard: Any, last_sequence_id: Any) -> str:
+        return compose(stream_name, shard, f"{last_sequence_id}:{next(_iterators)}")
+
+    return composed
+
+
+def _fresh_iterators_read(decompose: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+    def decomposed(shard_iterator: str) -> list[str]:
+        return decompose(shard_iterator)[:3]
+
+    return decomposed
+
+
+def _policy_of_existing_stream(put: Callable[..., None]) -> Callable[..., None]:
+    def put_resource_policy(backend: Any, resource_arn: str, policy_doc: str) -> None:
+        name = resource_arn.split("/")[1] if "/" in resource_arn else resource_arn
+        if name not in backend.streams:
+            raise seam.MotoRESTError("ResourceNotFoundException",
+                                     f"Stream {name} under account {backend.account_id} not found.")
+        return put(backend, resource_arn, policy_doc)
+
+    return put_resource_policy
+
+
+def _consumer_arn_with_creation_time(init: Callable[..., None]) -> Callable[..., None]:
+    def consumer_init(consumer: Any, consumer_name: str, account_id: str, region_name: str, stream_arn: str) -> None:
+        init(consumer, consumer_name, account_id, region_name, stream_arn)
+        consumer.consumer_arn = f"{consumer.consumer_arn}:{calendar.timegm(consumer.created.utctimetuple())}"
+
+    return consumer_init
