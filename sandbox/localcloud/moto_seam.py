@@ -68,6 +68,9 @@ __all__ = [
     "check_targets",
     "request_parameter",
     "reset_moto",
+    "glue_partitions",
+    "s3_latest",
+    "s3_listing",
     "target",
     "utcnow",
 ]
@@ -115,6 +118,62 @@ def backends(service: str) -> Iterator[tuple[str, str, Any]]:
 def reset_moto() -> None:
     """What ``POST /moto-api/reset`` does: every backend back to empty."""
     _resolve("moto.moto_api._internal.models:moto_api_backend").reset()
+
+
+# -- S3 objects read in-process ------------------------------------------------------------------
+# What GetObject and ListObjectsV2 (no delimiter) answer, read from moto's S3 backend without HTTP,
+# for extensions that run in the process serving S3 (shared/s3_objects.py). Each answers None where
+# the API would answer anything but the plain case (a bucket of another account, a delete marker,
+# an archived object, a key being replaced): the caller then asks the API, which gives the answer
+# or the error moto's server would.
+ARCHIVED = ("GLACIER", "DEEP_ARCHIVE")  # moto.s3.utils.ARCHIVE_STORAGE_CLASSES: GetObject refuses them
+
+
+def _plain_bucket(account_id: str, bucket: str) -> Any:
+    found = backend("s3", account_id, "aws").buckets.get(bucket)
+    store = getattr(found, "keys", None)
+    return found if type(found).__name__ == "FakeBucket" and isinstance(store, dict) else None
+
+
+def s3_latest(account_id: str, bucket: str, key: str) -> tuple[bytes, str] | None:
+    """(body, ETag) of the latest version of `key`, as GetObject without a version returns it."""
+    found = _plain_bucket(account_id, bucket)
+    if found is None:
+        return None
+    latest = found.keys.get(key)  # the latest version, as GetObject without VersionId reads it
+    if type(latest).__name__ != "FakeKey" or latest.storage_class in ARCHIVED:
+        return None
+    try:
+        return latest.value, latest.etag
+    except ValueError:  # its buffer was closed: the key was replaced or deleted meanwhile
+        return None
+
+
+def s3_listing(account_id: str, bucket: str, prefix: str) -> list[tuple[str, int, str]] | None:
+    """(key, size, ETag) of every object under `prefix`, in key order, as ListObjectsV2's pages list them."""
+    found = _plain_bucket(account_id, bucket)
+    if found is None:
+        return None
+    store = found.keys
+    names = sorted(name for name in list(dict.keys(store)) if name.startswith(prefix))
+    listed = []
+    for name in names:
+        latest = store.get(name)  # the latest version; a delete marker is not listed
+        if type(latest).__name__ == "FakeKey":
+            listed.append((name, latest.size, latest.etag))
+    return listed
+
+
+def glue_partitions(account_id: str, region: str, database: str, table: str) -> list[tuple[list[str], str]] | None:
+    """(Values, StorageDescriptor Location) of every partition of database.table, in GetPartitions'
+    order (moto answers all of them in one page, ~2 ms of serialising per partition over HTTP);
+    None when moto has no such table (the API then gives the error)."""
+    try:
+        found = backend("glue", account_id, region).get_table(database, table)
+    except Exception:  # moto's EntityNotFound...: left to the API
+        return None
+    return [(list(p.values), (p.partition_input.get("StorageDescriptor") or {}).get("Location", ""))
+            for p in list(found.partitions.values())]
 
 
 def request_parameter(name: str) -> str | None:

@@ -8,11 +8,13 @@ no extension imports another.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from sandbox import aws
 from sandbox.localcloud.shared.destinations import DestinationSender
+from sandbox.localcloud.shared.s3_objects import ApiObjects, reader
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class InvocationResult:
 
 Invoker = Callable[..., InvocationResult]
 Clients = Callable[[str, str], Any]  # (service, region) -> a boto3 client: Runtime.client
+Objects = Callable[[str], ApiObjects]  # region -> the S3 object reader: Runtime.objects
 
 
 class Extension(Protocol):
@@ -68,7 +71,10 @@ class Runtime:
     settings: Settings
     extensions: dict[str, Extension] = field(default_factory=dict)
     _invoker: Invoker | None = None
+    serves_s3: bool = False  # this process's moto is the stack's S3 (set by LocalCloud): objects are read in-process
     destinations: DestinationSender = field(init=False)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False)
+    _clients_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.destinations = DestinationSender(self.settings, self.invoke)
@@ -92,8 +98,20 @@ class Runtime:
 
     def client(self, service: str, region: str) -> Any:
         """A boto3 client of `service` in `region` at the stack's endpoint: how the extensions that only
-        react to other services reach them, so they serve the Docker stack beside LocalStack too."""
-        return aws.client(service, self.settings, region_name=region)
+        react to other services reach them, so they serve the Docker stack beside LocalStack too.
+        One client per (service, region), made on first use (boto3 clients are thread-safe; making
+        one costs tens of milliseconds, more than the call an Athena query or a statement makes)."""
+        with self._clients_lock:
+            made = self._clients.get((service, region))
+            if made is None:
+                made = self._clients[(service, region)] = aws.client(service, self.settings, region_name=region)
+            return made
+
+    def objects(self, region: str) -> ApiObjects:
+        """The reader of S3 objects for extensions that scan buckets (crawler, Athena, COPY): in-process
+        from moto when this process serves the stack's S3, else through the S3 API."""
+        # LocalCloud pins moto to the settings' account (configure_moto): every request is that account's
+        return reader(self.client("s3", region), in_process=self.serves_s3, account_id=self.settings.account_id)
 
     def reset(self) -> None:
         """After moto's reset: every extension drops its state (one failing does not stop the others)."""

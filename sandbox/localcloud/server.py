@@ -32,6 +32,9 @@ class LocalCloud:
         self.settings = settings
         self._bind = bind or (settings.hosts.aws, settings.ports.aws)
         self.runtime = Runtime(settings)
+        # the extensions read S3 objects from this process's moto only when it is the stack's S3
+        # endpoint (not when it serves a few services beside LocalStack)
+        self.runtime.serves_s3 = bind is None and settings.aws_endpoint is not None and "s3" not in settings.service_endpoints
         self._extensions = tuple(extensions)
         self._patches = seam.Patches()
         self._server: Any = None

@@ -3,8 +3,8 @@
 Emulates https://docs.aws.amazon.com/athena/latest/APIReference/API_StartQueryExecution.html,
 API_GetQueryExecution.html (Status QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED, with
 StateChangeReason and AthenaError; Statistics), API_GetQueryResults.html (header row, MaxResults
-up to 1000, NextToken) and API_StopQueryExecution.html. A query reads the catalog and S3 through
-boto3 clients of the stack (query.py), writes its CSV to the OutputLocation and keeps its rows for
+up to 1000, NextToken) and API_StopQueryExecution.html. A query reads the catalog through a boto3
+client and S3 objects with the runtime's reader (query.py, shared/s3_objects.py), writes its CSV to the OutputLocation and keeps its rows for
 GetQueryResults.
 
 Known gaps: no result reuse, no query result encryption, no per-workgroup limits; executions are
@@ -25,7 +25,8 @@ from typing import Any
 
 from sandbox.localcloud.athena import query, results
 from sandbox.localcloud.shared.catalog_tables import TableReaders, split_s3_url
-from sandbox.localcloud.runtime import Clients
+from sandbox.localcloud.runtime import Clients, Objects
+from sandbox.localcloud.shared.s3_objects import ApiObjects
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,13 +120,14 @@ class NotFinished(Exception):
 
 
 class AthenaEngine:
-    def __init__(self, settings: Settings, clients: Clients) -> None:
+    def __init__(self, settings: Settings, clients: Clients, objects: Objects | None = None) -> None:
         self.settings = settings
         self._clients = clients
+        objects = objects or (lambda region: ApiObjects(clients("s3", region)))
         self._executions: dict[str, Execution] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="athena-query")
-        self._readers = TableReaders(clients)
+        self._readers = TableReaders(objects)
 
     # -- the API ------------------------------------------------------------------------------
     def start(self, account_id: str, region: str, sql: str, database: str | None, workgroup: str,

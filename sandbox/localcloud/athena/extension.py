@@ -18,6 +18,6 @@ class AthenaQueries(ServiceExtension):
     targets = hooks.TARGETS
 
     def start(self, runtime: Runtime) -> AthenaEngine:
-        engine = AthenaEngine(runtime.settings, runtime.client)
+        engine = AthenaEngine(runtime.settings, runtime.client, runtime.objects)
         hooks.install(self.patches, engine)
         return engine

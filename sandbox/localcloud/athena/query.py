@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import duckdb
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from sandbox.localcloud.athena import trino
-from sandbox.localcloud.shared.catalog_tables import CatalogTable, Partition, TableNotFound, TableReader, get_table
+from sandbox.localcloud.shared.catalog_tables import CatalogTable, Partition, TableNotFound, TableReader
 
 DEFAULT_CATALOG = "awsdatacatalog"
 
@@ -97,15 +98,18 @@ def _prune(table: CatalogTable, predicates: list[exp.Expression]) -> list[Partit
     """The partitions whose values satisfy `predicates` (None: no pruning possible)."""
     if not predicates or not table.partitions:
         return None
+    keys = table.partition_keys
+    if any(len(p.values) != len(keys) for p in table.partitions):
+        return None  # a partition without a value per key: read every partition
+    # the partitions as an Arrow table (an INSERT per partition cost seconds for thousands of them)
+    parts = pa.table({"__partition_index": pa.array(range(len(table.partitions)), pa.int32()),
+                      **{k: pa.array([p.values[n] for p in table.partitions], pa.string()) for n, k in enumerate(keys)}})
     con = duckdb.connect()
     try:
-        keys = table.partition_keys
-        con.execute(f"CREATE TABLE parts (_i INTEGER, {', '.join(f'{_q(k)} VARCHAR' for k in keys)})")
-        con.executemany(f"INSERT INTO parts VALUES ({', '.join('?' for _ in range(len(keys) + 1))})",
-                        [(i, *p.values) for i, p in enumerate(table.partitions)])
+        con.register("parts", parts)
         where = " AND ".join(p.copy().transform(lambda n: exp.column(n.name) if isinstance(n, exp.Column) else n).sql("duckdb")
                              for p in predicates)
-        chosen = {row[0] for row in con.execute(f"SELECT _i FROM parts WHERE {where}").fetchall()}
+        chosen = {row[0] for row in con.execute(f"SELECT __partition_index FROM parts WHERE {where}").fetchall()}
     except duckdb.Error:
         return None  # a predicate DuckDB cannot evaluate on strings alone: read every partition
     finally:
@@ -149,7 +153,7 @@ def run(sql: str, database: str | None, glue: Any, reader: TableReader, paramete
         key = (db, reference.name.lower())
         if key not in loaded:
             try:
-                loaded[key] = (get_table(glue, db, reference.name.lower()), [], False)
+                loaded[key] = (reader.table(glue, db, reference.name.lower()), [], False)
             except TableNotFound:
                 raise QueryFailed(f"TABLE_NOT_FOUND: Table '{DEFAULT_CATALOG}.{db}.{reference.name.lower()}' does not exist") from None
         table, chosen, everything = loaded[key]

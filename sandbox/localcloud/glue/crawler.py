@@ -5,8 +5,9 @@ https://docs.aws.amazon.com/glue/latest/webapi/API_Crawler.html / API_CrawlerMet
 State RUNNING -> (STOPPING) -> READY; LastCrawl with Status SUCCEEDED | CANCELLED | FAILED and
 ErrorMessage; metrics TablesCreated/Updated/Deleted, LastRuntimeSeconds, MedianRuntimeSeconds.
 A crawl lists its S3 targets, leaves out the exclusions, infers tables and partitions
-(discovery.py), columns (infer.py) and writes them (catalog.py), all through boto3 clients of the
-stack, so it behaves the same beside LocalStack. Its log goes to CloudWatch Logs
+(discovery.py), columns (infer.py) and writes them (catalog.py), through boto3 clients of the
+stack, so it behaves the same beside LocalStack; objects are listed and read with the runtime's
+S3 reader (shared/s3_objects.py: in-process from moto on the embedded stack, else the S3 API). Its log goes to CloudWatch Logs
 ``/aws-glue/crawlers``, stream = crawler name, lines prefixed by the crawl id, as Glue writes it;
 lines that do not parse are reported there and in LastCrawl's ErrorMessage-free ``describe()``.
 
@@ -35,7 +36,8 @@ from typing import Any
 from sandbox.localcloud.glue import catalog
 from sandbox.localcloud.glue.discovery import S3Object, TableLayout, discover
 from sandbox.localcloud.glue.infer import Inferred, infer_object
-from sandbox.localcloud.runtime import Clients
+from sandbox.localcloud.runtime import Clients, Objects
+from sandbox.localcloud.shared.s3_objects import ApiObjects
 from sandbox.settings import Settings
 from sandbox.localcloud.shared.catalog_tables import split_s3_url
 
@@ -120,9 +122,10 @@ class CrawlerBusy(Exception):
 class CrawlerEngine:
     """Crawls per (account, region, crawler name), each on its own background thread."""
 
-    def __init__(self, settings: Settings, clients: Clients) -> None:
+    def __init__(self, settings: Settings, clients: Clients, objects: Objects | None = None) -> None:
         self.settings = settings
         self._clients = clients
+        self._objects = objects or (lambda region: ApiObjects(clients("s3", region)))
         self._records: dict[tuple[str, str, str], CrawlerRecord] = {}
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -220,14 +223,14 @@ class CrawlerEngine:
         journal.flush()
 
     def _crawl(self, region: str, crawl: Crawl, journal: "CrawlLog") -> None:
-        glue, s3 = self._clients("glue", region), self._clients("s3", region)
+        glue, s3 = self._clients("glue", region), self._objects(region)
         crawler = glue.get_crawler(Name=crawl.crawler)["Crawler"]
         database = crawler["DatabaseName"]
         policy = crawler.get("SchemaChangePolicy") or {}
         catalog.ensure_database(glue, database)
         for target in (crawler.get("Targets") or {}).get("S3Targets", []):
             bucket, prefix = split_s3_url(target["Path"])
-            objects = _list(s3, bucket, prefix)
+            objects = [S3Object(o.key, o.size, o.etag) for o in s3.list(bucket, prefix)]
             crawl.objects += len(objects)
             tables = discover(bucket, prefix, objects, target.get("Exclusions") or [],
                               table_prefix=crawler.get("TablePrefix") or "")
@@ -255,7 +258,7 @@ class CrawlerEngine:
         if crawl.stop_requested:
             raise CrawlCancelled()
 
-    def _infer(self, s3: Any, layout: TableLayout, sample_size: int | None, crawl: Crawl) -> Inferred | None:
+    def _infer(self, s3: ApiObjects, layout: TableLayout, sample_size: int | None, crawl: Crawl) -> Inferred | None:
         chosen = [obj for objects in layout.partitions.values() for obj in (objects[:sample_size] if sample_size else objects)]
 
         def read(obj: S3Object) -> Inferred:
@@ -263,7 +266,7 @@ class CrawlerEngine:
             known = self._seen.get((layout.bucket, obj.key, obj.etag)) if obj.etag else None
             if known is not None:
                 return copy.deepcopy(known)
-            body = s3.get_object(Bucket=layout.bucket, Key=obj.key)["Body"].read()
+            body = s3.read(layout.bucket, obj.key)
             found = infer_object(obj.key, body)
             if obj.etag:
                 self._seen[(layout.bucket, obj.key, obj.etag)] = copy.deepcopy(found)
@@ -282,13 +285,6 @@ class CrawlerEngine:
             crawl.broken_lines += merged.broken_count
             crawl.broken.extend(merged.broken[: 20 - len(crawl.broken)])
         return merged
-
-
-def _list(s3: Any, bucket: str, prefix: str) -> list[S3Object]:
-    objects = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        objects.extend(S3Object(o["Key"], o["Size"], o.get("ETag", "")) for o in page.get("Contents", []))
-    return objects
 
 
 class CrawlLog:

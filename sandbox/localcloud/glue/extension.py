@@ -19,6 +19,6 @@ class GlueCrawlers(ServiceExtension):
     targets = hooks.TARGETS
 
     def start(self, runtime: Runtime) -> CrawlerEngine:
-        engine = CrawlerEngine(runtime.settings, runtime.client)
+        engine = CrawlerEngine(runtime.settings, runtime.client, runtime.objects)
         hooks.install(self.patches, engine)
         return engine

@@ -9,6 +9,12 @@ Redshift fails a load. ``MAXERROR n`` lets up to n lines that are not JSON objec
 loads only; Redshift's default is 0, so one such line fails the load, naming its file and line).
 IAM_ROLE, CREDENTIALS and REGION are accepted and not checked. The result reports the rows loaded.
 
+JSON objects are converted in batches (consecutive objects, ~8 MiB, parsed by pyarrow at once:
+thousands of small Firehose objects cost milliseconds each one by one); a batch whose rows could
+read differently than object by object (a line that does not parse, a type that changes, keys that
+differ only in case, a string that looks like a timestamp, a number written with an exponent) is
+converted object by object instead, so the rows written are the same.
+
 Known gaps: no MANIFEST, JSONPaths files, FIXEDWIDTH, AVRO, PARQUET/ORC, TIMEFORMAT/DATEFORMAT
 (PostgreSQL's own parsing applies), no stl_load_errors; MAXERROR does not cover values PostgreSQL
 rejects.
@@ -30,13 +36,17 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 
 from sandbox.localcloud.shared.catalog_tables import split_s3_url
+from sandbox.localcloud.shared.s3_objects import ApiObjects
 
 
 READERS = 8  # concurrent GetObject calls
+BATCH_BYTES = 8 * 1024 * 1024  # JSON objects converted together (decompressed bytes)
+TIMESTAMP_LIKE = r"^\s*\d{4}-\d{1,2}-\d{1,2}"  # what pyarrow's JSON reader may infer as a timestamp
 
 
 class CopyError(ValueError):
@@ -120,18 +130,17 @@ def parse_copy(sql: str, tree: exp.Copy) -> CopyCommand:
     return command
 
 
-def _objects(s3: Any, source: str) -> list[str]:
+def _objects(s3: ApiObjects, source: str) -> dict[str, int]:
+    """key -> size of every object COPY loads, in key order."""
     bucket, prefix = split_s3_url(source)
-    keys = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys.extend(o["Key"] for o in page.get("Contents", []) if not o["Key"].endswith("/") and o["Size"] > 0)
+    keys = {o.key: o.size for o in s3.list(bucket, prefix) if not o.key.endswith("/") and o.size > 0}
     if not keys:
         raise CopyError(f"The specified S3 prefix '{prefix}' does not exist (bucket {bucket}): nothing to load")
     return keys
 
 
-def _read(s3: Any, bucket: str, key: str, compression: str | None) -> bytes:
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+def _read(s3: ApiObjects, bucket: str, key: str, compression: str | None) -> bytes:
+    body = s3.read(bucket, key)
     if compression == "GZIP" or body[:2] == b"\x1f\x8b":
         return gzip.decompress(body)
     if compression == "BZIP2":
@@ -180,6 +189,62 @@ def _json_csv(body: bytes, columns: list[str], ignorecase: bool, key: str, rejec
     return text.getvalue().encode()
 
 
+def _batch_json_csv(bodies: list[tuple[str, bytes]], columns: list[str], ignorecase: bool,
+                    rejected: list[Rejected]) -> bytes:
+    """`_json_csv` of consecutive objects, parsed together when that gives the same rows, else one by one."""
+    if len(bodies) > 1:
+        joined = b"".join(body if body.endswith(b"\n") or not body else body + b"\n" for _, body in bodies)
+        converted = _together(joined, columns, ignorecase)
+        if converted is not None:
+            return converted
+    return b"".join(_json_csv(body, columns, ignorecase, key, rejected) for key, body in bodies)
+
+
+def _together(joined: bytes, columns: list[str], ignorecase: bool) -> bytes | None:
+    """The CSV rows of many objects' lines parsed at once; None when a row could read differently than in
+    its own object's parse (types are inferred per parse: an int column of one object next to a double
+    column of another becomes double, a timestamp-like string column of one next to text becomes text)."""
+    try:
+        table = pajson.read_json(io.BytesIO(joined))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    names: dict[str, str] = {}
+    for n in table.column_names:
+        wanted = n.lower() if ignorecase else n
+        if wanted in names:
+            return None  # keys differing only in case: which one wins depends on the object
+        names[wanted] = n
+    arrays = [table.column(names[c]) if c in names else pa.nulls(table.num_rows, pa.string()) for c in columns]
+    for array in arrays:
+        kind = array.type
+        if pa.types.is_nested(kind):
+            return None
+        if pa.types.is_string(kind) and pc.any(pc.match_substring_regex(array, TIMESTAMP_LIKE)).as_py():
+            return None
+        if pa.types.is_floating(kind) and pc.any(pc.match_substring_regex(pc.cast(array, pa.string()), r"[eEn]")).as_py():
+            return None  # 1e+11, inf, nan: an integer column of one object may be written as a double here
+    out = io.BytesIO()
+    pacsv.write_csv(pa.Table.from_arrays(arrays, names=columns), out,
+                    pacsv.WriteOptions(include_header=False, quoting_style="needed"))
+    return out.getvalue()
+
+
+def _batches(keys: list[str], sizes: dict[str, int]) -> list[list[str]]:
+    """Consecutive keys in groups of about BATCH_BYTES (compressed sizes x 8, a GZIP ratio for JSON lines)."""
+    groups: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for key in keys:
+        current.append(key)
+        size += sizes.get(key, 0) * 8
+        if size >= BATCH_BYTES:
+            groups.append(current)
+            current, size = [], 0
+    if current:
+        groups.append(current)
+    return groups
+
+
 def _text(value: Any) -> Any:
     if value is None:
         return None
@@ -190,24 +255,28 @@ def _text(value: Any) -> Any:
     return value
 
 
-def run_copy(cursor: Any, s3: Any, command: CopyCommand) -> int:
+def run_copy(cursor: Any, s3: ApiObjects, command: CopyCommand) -> int:
     """Load the objects into the table on `cursor`'s transaction; the number of rows loaded."""
     columns = command.columns or _table_columns(cursor, command.table)
     bucket = split_s3_url(command.source)[0]
     keys = _objects(s3, command.source)
     rejected: list[Rejected] = []  # list.append is atomic: the reader threads share it
 
-    def rows_of(key: str) -> bytes:
-        body = _read(s3, bucket, key, command.compression)
+    def rows_of(group: list[str]) -> bytes:
+        bodies = [(key, _read(s3, bucket, key, command.compression)) for key in group]
         if command.format == "JSON":
-            return _json_csv(body, columns, command.json_mode == "auto ignorecase", key, rejected)
-        lines = body.split(b"\n")[command.ignore_header:]
-        text = b"\n".join(lines)
-        return text if text.endswith(b"\n") or not text else text + b"\n"
+            return _batch_json_csv(bodies, columns, command.json_mode == "auto ignorecase", rejected)
+        out = []
+        for _, body in bodies:
+            lines = body.split(b"\n")[command.ignore_header:]
+            text = b"\n".join(lines)
+            out.append(text if text.endswith(b"\n") or not text else text + b"\n")
+        return b"".join(out)
 
+    groups = _batches(list(keys), keys) if command.format == "JSON" else [[key] for key in keys]
     stream = io.BytesIO()
     with ThreadPoolExecutor(READERS, thread_name_prefix="redshift-copy") as pool:
-        for chunk in pool.map(rows_of, keys):  # in key order, as one COPY stream
+        for chunk in pool.map(rows_of, groups):  # in key order, as one COPY stream
             stream.write(chunk)
     if len(rejected) > command.max_errors:
         first = min(rejected, key=lambda r: (r.key, r.line))

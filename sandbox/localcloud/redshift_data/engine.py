@@ -7,7 +7,8 @@ FINISHED | FAILED | ABORTED, Error, Duration in nanoseconds, ResultRows, HasResu
 GetStatementResult (typed fields, ColumnMetadata, NextToken paging) and ListStatements. The
 ClusterIdentifier is the stack's cluster (``cadabra``) or any WorkgroupName; the database is a
 PostgreSQL database of the stack's server. Each statement is translated (translate.py); COPY
-(copy.py) and external schemas (spectrum.py) read S3 and the catalog through boto3 clients.
+(copy.py) and external schemas (spectrum.py) read the catalog through boto3 clients and S3 objects
+with the runtime's reader (shared/s3_objects.py: in-process on the embedded stack).
 
 Known gaps: no SecretArn/IAM authentication (DbUser is recorded, the stack's user connects), no
 CancelStatement of a running PostgreSQL query beyond marking it ABORTED, no result-format CSV,
@@ -32,7 +33,8 @@ from sqlglot import exp
 
 from sandbox.localcloud.redshift_data import copy, spectrum, translate
 from sandbox.localcloud.shared.catalog_tables import TableReader, TableReaders
-from sandbox.localcloud.runtime import Clients
+from sandbox.localcloud.runtime import Clients, Objects
+from sandbox.localcloud.shared.s3_objects import ApiObjects
 from sandbox.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -154,14 +156,16 @@ def field_of(value: Any) -> dict[str, Any]:
 
 
 class DataApiEngine:
-    def __init__(self, settings: Settings, clients: Clients, connect: Callable[[str], Any] | None = None) -> None:
+    def __init__(self, settings: Settings, clients: Clients, connect: Callable[[str], Any] | None = None,
+                 objects: Objects | None = None) -> None:
         self.settings = settings
         self._clients = clients
+        self._objects = objects or (lambda region: ApiObjects(clients("s3", region)))
         self._connect = connect or (lambda database: psycopg2.connect(self._dsn(database), connect_timeout=10))
         self._statements: dict[str, Statement] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="redshift-data")
-        self._readers = TableReaders(clients)
+        self._readers = TableReaders(self._objects)
 
     def _dsn(self, database: str) -> str:
         return self.settings.postgres_dsn.rsplit("/", 1)[0] + "/" + database
@@ -281,7 +285,7 @@ class DataApiEngine:
         part.status = StatementStatus.STARTED
         begin = time.monotonic_ns()
         try:
-            run_sql(cursor, part, statement.parameters, self._clients("glue", statement.region), self._clients("s3", statement.region),
+            run_sql(cursor, part, statement.parameters, self._clients("glue", statement.region), self._objects(statement.region),
                     self._readers.get(statement.region))
         except (psycopg2.Error, translate.TranslationError, copy.CopyError, spectrum.SpectrumError) as exc:
             raise _PartFailed(part, _reason(exc)) from None
@@ -307,7 +311,7 @@ def _reason(exc: Exception) -> str:
     return str(exc)
 
 
-def run_sql(cursor: Any, part: Part, parameters: dict[str, str], glue: Any, s3: Any, reader: TableReader) -> None:
+def run_sql(cursor: Any, part: Part, parameters: dict[str, str], glue: Any, s3: ApiObjects, reader: TableReader) -> None:
     """Run one Redshift statement on `cursor`, recording its result in `part`."""
     external = translate.external_schema(part.sql)
     if external is not None:

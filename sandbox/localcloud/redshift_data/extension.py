@@ -19,6 +19,6 @@ class RedshiftDataApi(ServiceExtension):
     targets = hooks.TARGETS
 
     def start(self, runtime: Runtime) -> DataApiEngine:
-        engine = DataApiEngine(runtime.settings, runtime.client)
+        engine = DataApiEngine(runtime.settings, runtime.client, objects=runtime.objects)
         hooks.install(self.patches, engine, runtime.settings.names.redshift_cluster)
         return engine

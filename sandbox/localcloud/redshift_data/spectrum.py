@@ -5,7 +5,7 @@ https://docs.aws.amazon.com/redshift/latest/dg/r_CREATE_EXTERNAL_SCHEMA.html (FR
 ``CREATE EXTERNAL SCHEMA s FROM DATA CATALOG DATABASE 'db'`` creates the PostgreSQL schema ``s``
 and records it in ``cadabra_spectrum.external_schemas``; a statement that names ``s.table`` first
 brings that table up to date: the catalog's definition (columns, partitions) and its S3 objects
-are read (shared/catalog_tables.py, through the Glue and S3 APIs) and copied into ``s.table``,
+are read (shared/catalog_tables.py: the Glue API and the runtime's S3 reader) and copied into ``s.table``,
 again only when the objects changed (a fingerprint of keys and ETags is kept in
 ``cadabra_spectrum.snapshots``). Partition columns are ordinary text columns, as in Spectrum.
 
@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlglot import exp
 
-from sandbox.localcloud.shared.catalog_tables import TableNotFound, TableReader, get_table
+from sandbox.localcloud.shared.catalog_tables import TableNotFound, TableReader
 
 SETUP = """
 CREATE SCHEMA IF NOT EXISTS cadabra_spectrum;
@@ -98,7 +98,7 @@ def refresh(cursor: Any, glue: Any, reader: TableReader, schema: str, database: 
             progress: Callable[[str], None] = lambda message: None) -> int:
     """Bring schema.name up to date with the catalog table database.name; returns its rows."""
     try:
-        table = get_table(glue, database, name)
+        table = reader.table(glue, database, name)
     except TableNotFound:
         raise SpectrumError(f'relation "{schema}.{name}" does not exist (no table {name} in Data Catalog database {database})') from None
     scan = reader.scan(table)

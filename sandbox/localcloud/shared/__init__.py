@@ -6,5 +6,7 @@
   dead letters of asynchronous invocations;
 - glue_types.py: Glue column types as pyarrow types, and values coerced to them;
 - kinesis_shards.py: reading a Kinesis shard from moto's store (event source mappings, Firehose);
-- poll_loop.py: the loop of a poller thread (stop Event, back-off on errors and empty polls).
+- poll_loop.py: the loop of a poller thread (stop Event, back-off on errors and empty polls);
+- s3_objects.py: listing and reading S3 objects (crawler, Athena, COPY, Spectrum): in-process from
+  moto when this process serves the stack's S3, else through the S3 API.
 """

@@ -1,13 +1,15 @@
 """A Data Catalog table's rows as a pyarrow table: what Athena (DuckDB) and Redshift Spectrum scan.
 
-Reads the table definition and partitions through the Glue API and the objects through the S3 API
-(boto3 clients of the stack, so the same code runs beside LocalStack), the way Athena reads a
+Reads the table definition and partitions through the Glue API and the objects with the runtime's
+S3 reader (shared/s3_objects.py: in-process from moto on the embedded stack, the S3 API beside
+LocalStack), the way Athena reads a
 Hive table (https://docs.aws.amazon.com/athena/latest/ug/creating-tables.html): every object under
 the table's (or the chosen partitions') location, parsed with the table's SerDe and columns.
 JSON keys match columns case-insensitively (Hive's JSON SerDe); a value of the wrong type reads as
 NULL and a line that is not JSON is skipped, counted in ``Scan.skipped_lines``. Partition values
 become string columns. Parsed objects are cached by (bucket, key, ETag, columns): a second query
-reads only new or changed objects.
+reads only new or changed objects; the assembled rows of the last few scans are kept too, keyed by
+every (key, ETag, partition) they hold, so a scan of unchanged objects costs a listing.
 
 Known gaps: SerDes other than the JSON SerDes, LazySimpleSerDe/OpenCSVSerde (CSV) and Parquet are
 read as JSON; no partition projection; ``skip.header.line.count`` other than 0 or 1 is read as 1.
@@ -17,22 +19,26 @@ from __future__ import annotations
 
 import gzip
 import io
-import itertools
 import json
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 from botocore.exceptions import ClientError
 
+from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.shared.glue_types import arrow_type, coerce
+from sandbox.localcloud.shared.s3_objects import ApiObjects, ObjectEntry
 
 READERS = 8
+SCANS_KEPT = 4  # assembled scans kept (each as large as the rows it holds)
 
 
 class TableNotFound(LookupError):
@@ -71,8 +77,11 @@ class CatalogTable:
         return "json"
 
 
-def get_table(glue: Any, database: str, name: str) -> CatalogTable:
-    """The catalog's definition of database.name with its partitions (TableNotFound if absent)."""
+def get_table(glue: Any, database: str, name: str, in_process_account: str | None = None) -> CatalogTable:
+    """The catalog's definition of database.name with its partitions (TableNotFound if absent).
+
+    `in_process_account`: this process's moto serves the catalog for that account; the partitions
+    are then read from it (GetPartitions of thousands of partitions costs seconds over HTTP)."""
     try:
         raw = glue.get_table(DatabaseName=database, Name=name)["Table"]
     except ClientError as exc:
@@ -88,7 +97,11 @@ def get_table(glue: Any, database: str, name: str) -> CatalogTable:
         serde=serde.get("SerializationLibrary", ""), serde_parameters=serde.get("Parameters") or {},
         parameters={**(sd.get("Parameters") or {}), **(raw.get("Parameters") or {})},
     )
-    if table.partition_keys:
+    found = (seam.glue_partitions(in_process_account, glue.meta.region_name, database, raw["Name"])
+             if in_process_account and table.partition_keys else None)
+    if found is not None:
+        table.partitions = [Partition(tuple(values), _folder(location)) for values, location in found]
+    elif table.partition_keys:
         for page in glue.get_paginator("get_partitions").paginate(DatabaseName=database, TableName=name):
             table.partitions.extend(Partition(tuple(p["Values"]), _folder(p["StorageDescriptor"]["Location"]))
                                     for p in page["Partitions"])
@@ -130,36 +143,56 @@ class Scan:
 class TableReader:
     """Reads catalog tables from S3, keeping each parsed object (by ETag) for the next scan."""
 
-    def __init__(self, s3: Any) -> None:
-        self._s3 = s3
+    def __init__(self, objects: ApiObjects) -> None:
+        self._objects = objects
         self._cache: dict[tuple[str, str, str, str], tuple[pa.Table, int]] = {}
+        self._scans: OrderedDict[tuple[Any, ...], tuple[pa.Table, int]] = OrderedDict()
         self._lock = threading.Lock()
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._scans.clear()
+
+    def table(self, glue: Any, database: str, name: str) -> CatalogTable:
+        """`get_table`, the partitions read in-process when the objects are (the embedded stack, whose
+        moto serves S3 and the catalog alike)."""
+        account = getattr(self._objects, "account_id", None) if self._objects.in_process else None
+        return get_table(glue, database, name, in_process_account=account)
 
     def scan(self, table: CatalogTable, partitions: list[Partition] | None = None) -> Scan:
         """Rows of `table` (of `partitions` only, when given), partition keys as string columns."""
         chosen = table.partitions if partitions is None else partitions
         locations = [(p.location, p.values) for p in chosen] if table.partition_keys else [(table.location, ())]
         bucket, prefix = split_s3_url(table.location)
-        listed = []
+        listed: list[ObjectEntry] = []
         roots = {prefix} if not table.partition_keys or len(chosen) > 20 else {split_s3_url(loc)[1] for loc, _ in locations}
         for root in roots:
-            for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root):
-                listed.extend(page.get("Contents", []))
+            listed.extend(self._objects.list(bucket, root))
         by_location = {split_s3_url(loc)[1]: values for loc, values in locations}
-        work: list[tuple[dict[str, Any], tuple[str, ...]]] = []
+        work: list[tuple[ObjectEntry, tuple[str, ...]]] = []
         for obj in listed:
-            name = obj["Key"].rsplit("/", 1)[-1]
-            if obj["Key"].endswith("/") or not name or name[0] in "_." or obj["Size"] == 0:
+            name = obj.key.rsplit("/", 1)[-1]
+            if obj.key.endswith("/") or not name or name[0] in "_." or obj.size == 0:
                 continue
-            values = _owner(obj["Key"], by_location, prefix)
+            values = _owner(obj.key, by_location, prefix)
             if values is not None:
                 work.append((obj, values))
         schema = table.schema
         signature = json.dumps(table.columns) + table.format
+        rows, skipped = self._assembled(bucket, table, schema, signature, work)
+        return Scan(rows, sum(obj.size for obj, _ in work), len(work), skipped,
+                    sorted((obj.key, obj.etag) for obj, _ in work))
+
+    def _assembled(self, bucket: str, table: CatalogTable, schema: pa.Schema, signature: str,
+                   work: list[tuple[ObjectEntry, tuple[str, ...]]]) -> tuple[pa.Table, int]:
+        """The rows of `work`'s objects with their partition columns (kept for a scan of the same objects)."""
+        identity = (bucket, signature, tuple(table.partition_keys), tuple((obj.key, obj.etag, values) for obj, values in work))
+        with self._lock:
+            kept = self._scans.get(identity)
+            if kept is not None:
+                self._scans.move_to_end(identity)
+                return kept
         with ThreadPoolExecutor(READERS, thread_name_prefix="catalog-read") as pool:
             parts = list(pool.map(lambda item: self._object(bucket, item[0], table, schema, signature), work))
         skipped = sum(bad for _, bad in parts)
@@ -168,20 +201,23 @@ class TableReader:
             rows = full.empty_table()
         else:
             rows = pa.concat_tables([piece for piece, _ in parts]).combine_chunks()
-            counts = [piece.num_rows for piece, _ in parts]
+            owner = np.repeat(np.arange(len(parts)), [piece.num_rows for piece, _ in parts])  # object of each row
             for index, key in enumerate(table.partition_keys):
-                repeated = itertools.chain.from_iterable(itertools.repeat(values[index], n) for (_, values), n in zip(work, counts))
-                rows = rows.append_column(key, pa.array(list(repeated), pa.string()))
-        return Scan(rows, sum(obj["Size"] for obj, _ in work), len(work), skipped,
-                    sorted((obj["Key"], obj.get("ETag", "")) for obj, _ in work))
+                per_object = pa.array([values[index] for _, values in work], pa.string())
+                rows = rows.append_column(key, per_object.take(pa.array(owner)))
+        with self._lock:
+            self._scans[identity] = (rows, skipped)
+            while len(self._scans) > SCANS_KEPT:
+                self._scans.popitem(last=False)
+        return rows, skipped
 
-    def _object(self, bucket: str, obj: dict[str, Any], table: CatalogTable, schema: pa.Schema, signature: str) -> tuple[pa.Table, int]:
-        key = (bucket, obj["Key"], obj.get("ETag", ""), signature)
+    def _object(self, bucket: str, obj: ObjectEntry, table: CatalogTable, schema: pa.Schema, signature: str) -> tuple[pa.Table, int]:
+        key = (bucket, obj.key, obj.etag, signature)
         with self._lock:
             hit = self._cache.get(key)
         if hit is not None:
             return hit
-        body = self._s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+        body = self._objects.read(bucket, obj.key)
         if body[:2] == b"\x1f\x8b":
             body = gzip.decompress(body)
         parsed = parse(body, table, schema)
@@ -191,17 +227,17 @@ class TableReader:
 
 
 class TableReaders:
-    """One TableReader per region, made on first use from `clients` ((service, region) -> boto3 client)."""
+    """One TableReader per region, made on first use from `objects` (region -> S3 object reader)."""
 
-    def __init__(self, clients: Any) -> None:
-        self._clients = clients
+    def __init__(self, objects: Any) -> None:
+        self._objects = objects
         self._readers: dict[str, TableReader] = {}
         self._lock = threading.Lock()
 
     def get(self, region: str) -> TableReader:
         with self._lock:
             if region not in self._readers:
-                self._readers[region] = TableReader(self._clients("s3", region))
+                self._readers[region] = TableReader(self._objects(region))
             return self._readers[region]
 
     def clear(self) -> None:
