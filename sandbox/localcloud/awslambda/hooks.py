@@ -23,9 +23,10 @@ import uuid
 from typing import Any
 
 from sandbox.localcloud import moto_seam as seam
-from sandbox.localcloud.awslambda import answers
+from sandbox.localcloud.awslambda import account, answers
 from sandbox.localcloud.awslambda.config import FunctionConfig, invoked_arn
 from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
+from sandbox.localcloud.shared.actions import answer_actions
 
 INVOKE = seam.target(
     "moto.awslambda.models:LambdaFunction", "invoke", "(self, body, request_headers, response_headers)"
@@ -35,7 +36,12 @@ CONFIGURATION = seam.target("moto.awslambda.models:LambdaFunction", "get_configu
 CREATED = seam.target("moto.awslambda.models:LambdaFunction", "__init__", "(self, account_id, spec, region, version=1)")
 RECONFIGURED = seam.target("moto.awslambda.models:LambdaFunction", "update_configuration", "(self, config_updates)")
 RECODED = seam.target("moto.awslambda.models:LambdaFunction", "update_function_code", "(self, updated_spec)")
-TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED)
+# moto has no route for GET /2016-08-19/account-settings/: the Lambda app gets one to moto's dispatch,
+# and the action is answered here (account.py). The server builds each service's app on first use.
+APP = seam.target("moto.moto_server.threaded_moto_server:", "create_backend_app", "(service)")
+ACTIONS = seam.target("moto.awslambda.responses:LambdaResponse", "call_action", "(self)")
+TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS)
+ACCOUNT_SETTINGS_PATH = "/<api_version>/account-settings/"
 
 
 def install(patches: seam.Patches, executor: Executor) -> None:
@@ -53,6 +59,21 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(CREATED, lambda init: _checking_name(_remembering(init)))
     patches.replace(RECONFIGURED, _remembering)
     patches.replace(RECODED, _remembering)
+    patches.replace(APP, _with_account_settings_route)
+    patches.replace(ACTIONS, answer_actions({"GetAccountSettings": account.account_settings}))
+
+
+def _with_account_settings_route(create_backend_app: Any) -> Any:
+    def create(service: Any) -> Any:
+        app = create_backend_app(service)
+        # moto names the Lambda service "awslambda" in its dispatcher
+        dispatch = app.view_functions.get("LambdaResponse.dispatch") if service == "awslambda" else None
+        if dispatch is not None:
+            app.add_url_rule(ACCOUNT_SETTINGS_PATH, endpoint="localcloud.account_settings", view_func=dispatch,
+                             methods=["GET"], strict_slashes=False)
+        return app
+
+    return create
 
 
 def _aws_configuration(configuration: Any) -> Any:
