@@ -43,3 +43,24 @@ def test_account_settings_count_functions_versions_layers_and_reserved_concurren
     after = lam.get_account_settings()
     assert after["AccountUsage"] == {"TotalCodeSize": 2 * code_size + len(_layer_zip()), "FunctionCount": 1}
     assert after["AccountLimit"]["UnreservedConcurrentExecutions"] == 993
+
+
+def test_layer_version_by_arn_answers_as_get_layer_version(localcloud):
+    lam = client("lambda", localcloud.settings)
+    published = lam.publish_layer_version(LayerName="lc-test-layer", Content={"ZipFile": _layer_zip()})
+    by_arn = lam.get_layer_version_by_arn(Arn=published["LayerVersionArn"])
+    assert by_arn["LayerVersionArn"] == published["LayerVersionArn"]
+    assert by_arn["Version"] == 1
+    assert by_arn["Content"]["CodeSize"] == len(_layer_zip())
+    with pytest.raises(ClientError) as missing:
+        lam.get_layer_version_by_arn(Arn=published["LayerVersionArn"][:-1] + "9")
+    assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_aliases_are_listed_by_function_arn(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+    lam.create_alias(FunctionName=arn, FunctionVersion="$LATEST", Name="live", Description="first")
+    aliases = lam.list_aliases(FunctionName=arn)["Aliases"]
+    assert [(alias["Name"], alias["Description"]) for alias in aliases] == [("live", "first")]

@@ -21,6 +21,7 @@ import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.awslambda import account, answers
@@ -40,7 +41,9 @@ RECODED = seam.target("moto.awslambda.models:LambdaFunction", "update_function_c
 # and the action is answered here (account.py). The server builds each service's app on first use.
 APP = seam.target("moto.moto_server.threaded_moto_server:", "create_backend_app", "(service)")
 ACTIONS = seam.target("moto.awslambda.responses:LambdaResponse", "call_action", "(self)")
-TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS)
+# moto's ListAliases does not URL-decode the function name, so a function ARN is "not found".
+LIST_ALIASES = seam.target("moto.awslambda.responses:LambdaResponse", "list_aliases", "(self)")
+TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES)
 ACCOUNT_SETTINGS_PATH = "/<api_version>/account-settings/"
 
 
@@ -60,7 +63,17 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(RECONFIGURED, _remembering)
     patches.replace(RECODED, _remembering)
     patches.replace(APP, _with_account_settings_route)
-    patches.replace(ACTIONS, answer_actions({"GetAccountSettings": account.account_settings}))
+    patches.replace(ACTIONS, answer_actions({
+        "GetAccountSettings": account.account_settings,
+        "GetLayerVersionByArn": account.layer_version_by_arn,  # moto routes it to a method it lacks
+    }))
+    patches.replace(LIST_ALIASES, lambda _original: _list_aliases)
+
+
+def _list_aliases(response: Any) -> tuple[int, dict[str, str], str]:
+    function_name = unquote(response.path.split("/")[-2])
+    aliases = response.backend.list_aliases(function_name)
+    return 200, {}, json.dumps({"Aliases": [alias.to_json() for alias in aliases]})
 
 
 def _with_account_settings_route(create_backend_app: Any) -> Any:
