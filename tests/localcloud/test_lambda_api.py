@@ -4,6 +4,8 @@ invoke validation (sandbox/localcloud/awslambda/)."""
 from __future__ import annotations
 
 import io
+import json
+import re
 import zipfile
 
 import pytest
@@ -64,3 +66,48 @@ def test_aliases_are_listed_by_function_arn(localcloud):
     lam.create_alias(FunctionName=arn, FunctionVersion="$LATEST", Name="live", Description="first")
     aliases = lam.list_aliases(FunctionName=arn)["Aliases"]
     assert [(alias["Name"], alias["Description"]) for alias in aliases] == [("live", "first")]
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b"n\x87r\x9e", "Invalid UTF-8 start byte 0x87\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` "
+                        "disabled); line: 1, column: 3]"),
+        (b"\x99\xeb,j", "Unexpected character ((CTRL-CHAR, code 153)): expected a valid value (JSON String, Number, Array, "
+                        "Object or token 'null', 'true' or 'false')\n at [Source: REDACTED "
+                        "(`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: 1, column: 1]"),
+    ],
+)
+def test_invoke_with_a_payload_that_is_not_utf8_is_a_400_with_awss_message(localcloud, payload, message):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    with pytest.raises(lam.exceptions.InvalidRequestContentException) as error:
+        lam.invoke(FunctionName=name, Payload=payload)
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error.value.response["Error"]["Message"] == f"Could not parse request body into json: Could not parse payload into json: {message}"
+
+
+def test_invoke_answers_the_invocations_request_id(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    response = lam.invoke(FunctionName=name, Payload=b"{}")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert json.loads(response["Payload"].read())["context"]["aws_request_id"] == request_id
+    assert re.fullmatch(r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}", request_id)
+    queued = lam.invoke(FunctionName=name, Payload=b"{}", InvocationType="Event")
+    assert re.fullmatch(r"[a-f0-9-]{36}", queued["ResponseMetadata"]["RequestId"])
+    listed = lam.list_functions()
+    assert re.fullmatch(r"[a-f0-9-]{36}", listed["ResponseMetadata"]["RequestId"])
+
+
+def test_response_up_to_awss_limit_is_returned_and_above_it_is_an_error(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    event = {"action": "big", "bytes": 6 * 1024 * 1024}  # a JSON string of 6 MB + 2 quotes: within 6,291,556 bytes
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+    assert "FunctionError" not in response
+    assert len(json.loads(response["Payload"].read())) == 6 * 1024 * 1024
+    event["bytes"] += 100
+    too_large = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
+    assert too_large["FunctionError"] == "Unhandled"
+    assert json.loads(too_large["Payload"].read())["errorType"] == "Function.ResponseSizeTooLarge"

@@ -35,6 +35,8 @@ def handler(event, context):
         raise ValueError("the order has no CustomerID")
     if action == "sleep":
         time.sleep(event["seconds"])
+    if action == "big":
+        return "a" * event["bytes"]
     if action == "exit":
         os._exit(3)
     if action == "put":

@@ -15,6 +15,7 @@ Known gaps: the runtime version ARN is a stable digest of the runtime name, not 
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from typing import Any
 
@@ -60,3 +61,11 @@ def shape(fn: Any, config: dict[str, Any], on_create: bool) -> dict[str, Any]:
     if on_create:
         config.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
     return config
+
+
+def response_too_large(limit: int) -> bytes:
+    """The payload of an invocation whose response is above AWS's limit."""
+    return json.dumps({
+        "errorMessage": f"Response payload size exceeded maximum allowed payload size ({limit} bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }).encode()

@@ -235,9 +235,26 @@ def normalise_payload(body: Any) -> bytes:
     raw = body.encode() if isinstance(body, str) else bytes(body)
     try:
         json.loads(raw)
+    except UnicodeDecodeError as exc:
+        message = f"Could not parse payload into json: {_not_utf8(raw, exc.start)}"
+        raise seam.LambdaClientError("InvalidRequestContentException", f"Could not parse request body into json: {message}") from None
     except ValueError as exc:
         raise seam.LambdaClientError("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from None
     return raw
+
+
+def _not_utf8(raw: bytes, at: int) -> str:
+    """What AWS's JSON parser (Jackson) says of a payload whose byte `at` is not UTF-8."""
+    line = raw.count(b"\n", 0, at) + 1
+    line_start = raw.rfind(b"\n", 0, at) + 1
+    byte = raw[at]
+    if not raw[:at].strip():  # the first byte of the value: Jackson names the character
+        shown = f"(CTRL-CHAR, code {byte})" if byte < 0xA0 else f"'{chr(byte)}' (code {byte})"
+        what, column = f"Unexpected character ({shown}): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", at - line_start + 1
+    else:  # inside a token or string: Jackson has read the bad byte when it reports it
+        kind = "start" if 0x80 <= byte < 0xC0 or byte >= 0xF8 else "middle"
+        what, column = f"Invalid UTF-8 {kind} byte 0x{byte:02x}", at - line_start + 2
+    return f"{what}\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
 
 
 

@@ -43,7 +43,18 @@ APP = seam.target("moto.moto_server.threaded_moto_server:", "create_backend_app"
 ACTIONS = seam.target("moto.awslambda.responses:LambdaResponse", "call_action", "(self)")
 # moto's ListAliases does not URL-decode the function name, so a function ARN is "not found".
 LIST_ALIASES = seam.target("moto.awslambda.responses:LambdaResponse", "list_aliases", "(self)")
-TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES)
+# moto decodes every body as UTF-8 and answers 500 when it is not: an Invoke payload keeps its bytes,
+# and the executor refuses it as AWS does (InvalidRequestContentException).
+SETUP = seam.target("moto.awslambda.responses:LambdaResponse", "setup_class",
+                    "(self, request, full_url=None, headers=None, use_raw_body=None)")
+# moto's Invoke answers Function.ResponseSizeTooLarge above 6,000,000 bytes (of sys.getsizeof); AWS's
+# limit is 6,291,556 bytes of payload.
+INVOKE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "invoke", "(self)")
+TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES, SETUP, INVOKE_RESPONSE)
+# The request id of an invocation, from the Invoke hook to the answer's x-amzn-RequestId (moto's
+# call_action gives every answer a random 52-character id; Lambda's are UUIDs).
+INVOCATION_ID = "x-localcloud-invocation-id"
+RESPONSE_LIMIT = 6_291_556
 ACCOUNT_SETTINGS_PATH = "/<api_version>/account-settings/"
 
 
@@ -63,11 +74,51 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(RECONFIGURED, _remembering)
     patches.replace(RECODED, _remembering)
     patches.replace(APP, _with_account_settings_route)
-    patches.replace(ACTIONS, answer_actions({
+    patches.replace(ACTIONS, lambda call_action: _with_uuid_request_id(answer_actions({
         "GetAccountSettings": account.account_settings,
         "GetLayerVersionByArn": account.layer_version_by_arn,  # moto routes it to a method it lacks
-    }))
+    })(call_action)))
+    patches.replace(SETUP, _keeping_undecodable_body)
+    patches.replace(INVOKE_RESPONSE, _within_awss_response_limit)
     patches.replace(LIST_ALIASES, lambda _original: _list_aliases)
+
+
+def _with_uuid_request_id(call_action: Any) -> Any:
+    def answer(response: Any) -> Any:
+        status, headers, body = call_action(response)
+        headers["x-amzn-requestid"] = headers.pop(INVOCATION_ID, None) or str(uuid.uuid4())
+        return status, headers, body
+
+    return answer
+
+
+def _keeping_undecodable_body(setup_class: Any) -> Any:
+    def setup(response: Any, request: Any, full_url: Any = None, headers: Any = None, use_raw_body: Any = None) -> None:
+        try:
+            setup_class(response, request, full_url, headers, use_raw_body)
+        except UnicodeDecodeError:
+            setup_class(response, request, full_url, headers, True)
+
+    return setup
+
+
+def _within_awss_response_limit(_invoke: Any) -> Any:
+    def invoke(response: Any) -> tuple[int, dict[str, str], bytes | str]:
+        headers: dict[str, str] = {}
+        function_name = unquote(response.path.rsplit("/", 2)[-2])
+        payload = response.backend.invoke(function_name, None, response.body, response.headers, headers)
+        if payload is None:
+            return 404, headers, "{}"
+        kind = _header(response.headers, "X-Amz-Invocation-Type") or "RequestResponse"
+        if kind == InvocationType.REQUEST_RESPONSE and len(payload) > RESPONSE_LIMIT:
+            headers["x-amz-function-error"] = "Unhandled"
+            payload = answers.response_too_large(RESPONSE_LIMIT)
+        headers["content-type"] = "application/json"
+        status = {InvocationType.EVENT: 202, InvocationType.DRY_RUN: 204}.get(kind, 200)
+        headers["status"] = str(status)
+        return status, headers, payload
+
+    return invoke
 
 
 def _list_aliases(response: Any) -> tuple[int, dict[str, str], str]:
@@ -153,6 +204,7 @@ def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: An
         return b""
     payload = normalise_payload(body)
     request_id = str(uuid.uuid4())
+    response_headers[INVOCATION_ID] = request_id
     called_arn = invoked_arn(config, qualifier)
     if kind is InvocationType.EVENT:  # AWS's 202 names no executed version
         executor.enqueue(fn, payload, called_arn, request_id)
