@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sandbox.aws import client
+from sandbox.waiting import wait_until
 from tests.localcloud.test_lambda_executor import _function, _zip
 
 
@@ -111,3 +112,26 @@ def test_response_up_to_awss_limit_is_returned_and_above_it_is_an_error(localclo
     too_large = lam.invoke(FunctionName=name, Payload=json.dumps(event).encode())
     assert too_large["FunctionError"] == "Unhandled"
     assert json.loads(too_large["Payload"].read())["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_zero_reserved_concurrency_throttles_and_sends_events_to_the_on_failure_destination(localcloud):
+    lam, sqs = client("lambda", localcloud.settings), client("sqs", localcloud.settings)
+    name = _function(localcloud.settings)
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as throttled:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    assert throttled.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert throttled.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert throttled.value.response["Error"]["Message"] == "Rate Exceeded."
+
+    queue = sqs.create_queue(QueueName="lc-test-throttled")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    lam.invoke(FunctionName=name, Payload=b'{"n": 1}', InvocationType="Event")
+    messages = wait_until(lambda: sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages"), timeout=10)
+    record = json.loads(messages[0]["Body"])
+    assert record["requestContext"]["condition"] == "ZeroReservedConcurrency"
+    assert record["requestContext"]["approximateInvokeCount"] == 0
+    assert record["requestPayload"] == {"n": 1}
+    assert "responseContext" not in record

@@ -89,3 +89,9 @@ def error_payload(error_type: str, message: str) -> bytes:
 def invoked_arn(config: FunctionConfig, qualifier: str | None = None) -> str:
     """The ARN an invocation names: the function's, with the version or alias it was invoked by."""
     return arn.function_arn(config.region, config.account_id, config.name, qualifier)
+
+
+def zero_reserved_concurrency(fn: Any) -> bool:
+    """PutFunctionConcurrency set 0 on the function (moto keeps it on the function object): AWS
+    throttles every invocation. https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"""
+    return getattr(fn, "reserved_concurrency", None) in (0, "0")

@@ -12,8 +12,8 @@ config.py (the types they share).
 
 Known gaps: Python runtimes only (the handler runs on this venv's Python 3.11 whatever python3.x
 the function declares); no layers, no container images, no memory limit, no reserved-concurrency
-throttling, no SnapStart, no response streaming; async retry delays are shortened (see
-async_queue.py); the deprecated InvokeAsync API runs synchronously.
+throttling beyond a reserved concurrency of 0 (every invocation throttled), no SnapStart, no response
+streaming; async retry delays are shortened (see async_queue.py); the deprecated InvokeAsync API runs synchronously.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from urllib.parse import unquote
 
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.awslambda import account, answers
-from sandbox.localcloud.awslambda.config import FunctionConfig, invoked_arn
+from sandbox.localcloud.awslambda.config import FunctionConfig, invoked_arn, zero_reserved_concurrency
 from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
 from sandbox.localcloud.shared.actions import answer_actions
 
@@ -206,6 +206,8 @@ def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: An
     request_id = str(uuid.uuid4())
     response_headers[INVOCATION_ID] = request_id
     called_arn = invoked_arn(config, qualifier)
+    if kind is InvocationType.REQUEST_RESPONSE and zero_reserved_concurrency(fn):
+        raise _throttled()
     if kind is InvocationType.EVENT:  # AWS's 202 names no executed version
         executor.enqueue(fn, payload, called_arn, request_id)
         return b""
@@ -216,6 +218,15 @@ def invoke_from_moto(executor: Executor, fn: Any, body: Any, request_headers: An
     if (_header(request_headers, "X-Amz-Log-Type") or "").lower() == "tail":
         response_headers["x-amz-log-result"] = base64.b64encode(tail).decode()
     return result.payload
+
+
+def _throttled() -> Exception:
+    """AWS's answer to a synchronous invocation of a function whose reserved concurrency is 0."""
+    error = seam.LambdaClientError("TooManyRequestsException", "Rate Exceeded.")
+    error.code = 429
+    body = json.loads(error.description)
+    error.description = json.dumps({**body, "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"})
+    return error
 
 
 def _header(headers: Any, name: str) -> str | None:
