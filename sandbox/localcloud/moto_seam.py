@@ -62,6 +62,7 @@ __all__ = [
     "backends",
     "check_targets",
     "request_parameter",
+    "request_path",
     "reset_moto",
     "target",
     "utcnow",
@@ -118,6 +119,13 @@ def request_parameter(name: str) -> str | None:
     if not has_request_context():
         return None
     return request.args.get(name) or None
+
+
+def request_path() -> str:
+    """The path of the HTTP request moto's server is answering on this thread ('' outside one)."""
+    from flask import has_request_context, request
+
+    return request.path if has_request_context() else ""
 
 
 # -- patches --------------------------------------------------------------------------------------

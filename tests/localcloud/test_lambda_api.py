@@ -135,3 +135,31 @@ def test_zero_reserved_concurrency_throttles_and_sends_events_to_the_on_failure_
     assert record["requestContext"]["approximateInvokeCount"] == 0
     assert record["requestPayload"] == {"n": 1}
     assert "responseContext" not in record
+
+
+def test_provisioned_concurrency_config_becomes_ready_and_its_version_runs_provisioned(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    put = lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier=version, ProvisionedConcurrentExecutions=2)
+    assert put["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (put["Status"], put["AllocatedProvisionedConcurrentExecutions"]) == ("IN_PROGRESS", 0)
+    ready = wait_until(lambda: lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=version)["Status"] == "READY")
+    assert ready
+    listed = lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"]
+    assert [(c["FunctionArn"].rsplit(":", 1)[-1], c["AvailableProvisionedConcurrentExecutions"]) for c in listed] == [(version, 2)]
+
+    def initialization_type(qualifier: str) -> str:
+        payload = json.loads(lam.invoke(FunctionName=name, Qualifier=qualifier, Payload=b"{}")["Payload"].read())
+        return payload["env"]["AWS_LAMBDA_INITIALIZATION_TYPE"]
+
+    assert initialization_type(version) == "provisioned-concurrency"
+    assert initialization_type("$LATEST") == "on-demand"
+
+    deleted = lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(lam.exceptions.ProvisionedConcurrencyConfigNotFoundException) as missing:
+        lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier=version)
+    assert missing.value.response["Error"]["Message"] == "No Provisioned Concurrency Config found for this function"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1)

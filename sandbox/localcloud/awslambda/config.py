@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sandbox import arn
+from sandbox.localcloud.awslambda import provisioned
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class FunctionConfig:
     code_sha256: str
     code_digest: str
     log_group: str
+    initialization_type: str = provisioned.ON_DEMAND  # AWS_LAMBDA_INITIALIZATION_TYPE
 
     @property
     def pool_key(self) -> tuple[str, str, str, str]:
@@ -56,6 +58,7 @@ class FunctionConfig:
             code_sha256=getattr(fn, "code_sha_256", "") or "",
             code_digest=getattr(fn, "code_digest", "") or "",
             log_group=fn.logs_group_name,
+            initialization_type=provisioned.initialization_type(fn.account_id, fn.region, fn.function_name, str(fn.version)),
         )
 
 

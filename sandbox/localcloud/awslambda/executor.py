@@ -29,6 +29,7 @@ from typing import Any
 
 from sandbox.arn import parse_as
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.awslambda import provisioned
 from sandbox.localcloud.awslambda.async_queue import AsyncQueue
 from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, invoked_arn, iso_now
 from sandbox.localcloud.awslambda.logs import RUNTIME_VERSION, LogBatch, LogSink, log_stream_name, report_line, split_lines
@@ -71,6 +72,7 @@ class Executor:
         """Forget everything moto forgot: queued events, warm workers, counters, unzipped code."""
         self._async.clear()
         self._workers.reset()
+        provisioned.reset()
         _fresh_code_root(self.code_root)
 
     def describe(self) -> list[dict[str, Any]]:

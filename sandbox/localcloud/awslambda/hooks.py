@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sandbox.localcloud import moto_seam as seam
-from sandbox.localcloud.awslambda import account, answers
+from sandbox.localcloud.awslambda import account, answers, provisioned
 from sandbox.localcloud.awslambda.config import FunctionConfig, invoked_arn, zero_reserved_concurrency
 from sandbox.localcloud.awslambda.executor import Executor, InvocationType, normalise_payload
 from sandbox.localcloud.shared.actions import answer_actions
@@ -55,7 +55,9 @@ TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, AC
 # call_action gives every answer a random 52-character id; Lambda's are UUIDs).
 INVOCATION_ID = "x-localcloud-invocation-id"
 RESPONSE_LIMIT = 6_291_556
-ACCOUNT_SETTINGS_PATH = "/<api_version>/account-settings/"
+ROUTES = ("/<api_version>/account-settings/", "/<api_version>/functions/<function_name>/provisioned-concurrency")
+# AWS's success status of the actions localcloud answers (answer_actions answers 200)
+STATUS = {"PutProvisionedConcurrencyConfig": 202, "DeleteProvisionedConcurrencyConfig": 204}
 
 
 def install(patches: seam.Patches, executor: Executor) -> None:
@@ -77,6 +79,10 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(ACTIONS, lambda call_action: _with_uuid_request_id(answer_actions({
         "GetAccountSettings": account.account_settings,
         "GetLayerVersionByArn": account.layer_version_by_arn,  # moto routes it to a method it lacks
+        "PutProvisionedConcurrencyConfig": provisioned.put,
+        "GetProvisionedConcurrencyConfig": provisioned.get,
+        "DeleteProvisionedConcurrencyConfig": provisioned.delete,
+        "ListProvisionedConcurrencyConfigs": provisioned.list_configs,
     })(call_action)))
     patches.replace(SETUP, _keeping_undecodable_body)
     patches.replace(INVOKE_RESPONSE, _within_awss_response_limit)
@@ -86,6 +92,9 @@ def install(patches: seam.Patches, executor: Executor) -> None:
 def _with_uuid_request_id(call_action: Any) -> Any:
     def answer(response: Any) -> Any:
         status, headers, body = call_action(response)
+        if status == 200:
+            status = STATUS.get(response._get_action(), 200)
+            body = "" if status == 204 else body
         headers["x-amzn-requestid"] = headers.pop(INVOCATION_ID, None) or str(uuid.uuid4())
         return status, headers, body
 
@@ -132,9 +141,9 @@ def _with_account_settings_route(create_backend_app: Any) -> Any:
         app = create_backend_app(service)
         # moto names the Lambda service "awslambda" in its dispatcher
         dispatch = app.view_functions.get("LambdaResponse.dispatch") if service == "awslambda" else None
-        if dispatch is not None:
-            app.add_url_rule(ACCOUNT_SETTINGS_PATH, endpoint="localcloud.account_settings", view_func=dispatch,
-                             methods=["GET"], strict_slashes=False)
+        for number, path in enumerate(ROUTES if dispatch is not None else ()):
+            app.add_url_rule(path, endpoint=f"localcloud.lambda{number}", view_func=dispatch,
+                             methods=["GET", "PUT", "DELETE"], strict_slashes=False)
         return app
 
     return create
