@@ -163,3 +163,15 @@ def test_provisioned_concurrency_config_becomes_ready_and_its_version_runs_provi
     assert missing.value.response["Error"]["Message"] == "No Provisioned Concurrency Config found for this function"
     with pytest.raises(lam.exceptions.InvalidParameterValueException):
         lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="$LATEST", ProvisionedConcurrentExecutions=1)
+
+
+def test_alias_routing_config_sends_invocations_to_both_versions(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    first = lam.publish_version(FunctionName=name)["Version"]
+    lam.update_function_configuration(FunctionName=name, Description="second")
+    second = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="canary", FunctionVersion=first,
+                     RoutingConfig={"AdditionalVersionWeights": {second: 0.5}})
+    executed = {lam.invoke(FunctionName=name, Qualifier="canary", Payload=b"{}")["ExecutedVersion"] for _ in range(30)}
+    assert executed == {first, second}  # each draw misses one version with probability 1/2: 2^-29 for 30

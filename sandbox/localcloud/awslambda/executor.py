@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import shutil
 import time
 import uuid
@@ -211,10 +212,24 @@ class Executor:
         )
 
     def function_version(self, fn: Any, qualifier: str) -> Any:
-        """The version or alias ``qualifier`` of the function ``fn`` (moto resolved $LATEST)."""
+        """The version or alias ``qualifier`` of the function ``fn`` (moto resolved $LATEST).
+
+        An alias with a RoutingConfig sends each invocation to one of its additional versions with
+        that version's weight, else to its primary version, as AWS does.
+        https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+        """
         if qualifier == str(fn.version):
             return fn
-        return seam.backend("lambda", fn.account_id, fn.region).get_function(fn.function_name, qualifier)
+        backend = seam.backend("lambda", fn.account_id, fn.region)
+        if qualifier != "$LATEST" and not qualifier.isdigit():
+            alias = backend.get_alias(qualifier, fn.function_name)
+            weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+            draw = random.random()
+            for version, weight in weights.items():
+                if draw < float(weight):
+                    return backend.get_function(fn.function_name, str(version))
+                draw -= float(weight)
+        return backend.get_function(fn.function_name, qualifier)
 
 
 def _unsupported(config: FunctionConfig) -> str | None:
