@@ -58,6 +58,7 @@ RESPONSE_LIMIT = 6_291_556
 ROUTES = ("/<api_version>/account-settings/", "/<api_version>/functions/<function_name>/provisioned-concurrency")
 # AWS's success status of the actions localcloud answers (answer_actions answers 200)
 STATUS = {"PutProvisionedConcurrencyConfig": 202, "DeleteProvisionedConcurrencyConfig": 204}
+OUR_PATHS = ("/account-settings", "/provisioned-concurrency")  # and /layers?find=LayerVersion
 
 
 def install(patches: seam.Patches, executor: Executor) -> None:
@@ -76,23 +77,28 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(RECONFIGURED, _remembering)
     patches.replace(RECODED, _remembering)
     patches.replace(APP, _with_account_settings_route)
-    patches.replace(ACTIONS, lambda call_action: _with_uuid_request_id(answer_actions({
+    patches.replace(ACTIONS, _lambda_actions)
+    patches.replace(SETUP, _keeping_undecodable_body)
+    patches.replace(INVOKE_RESPONSE, _within_awss_response_limit)
+    patches.replace(LIST_ALIASES, lambda _original: _list_aliases)
+
+
+def _lambda_actions(call_action: Any) -> Any:
+    """moto's call_action, with the actions it lacks answered here and Lambda's UUID request ids."""
+    answering = answer_actions({
         "GetAccountSettings": account.account_settings,
         "GetLayerVersionByArn": account.layer_version_by_arn,  # moto routes it to a method it lacks
         "PutProvisionedConcurrencyConfig": provisioned.put,
         "GetProvisionedConcurrencyConfig": provisioned.get,
         "DeleteProvisionedConcurrencyConfig": provisioned.delete,
         "ListProvisionedConcurrencyConfigs": provisioned.list_configs,
-    })(call_action)))
-    patches.replace(SETUP, _keeping_undecodable_body)
-    patches.replace(INVOKE_RESPONSE, _within_awss_response_limit)
-    patches.replace(LIST_ALIASES, lambda _original: _list_aliases)
+    })(call_action)
 
-
-def _with_uuid_request_id(call_action: Any) -> Any:
     def answer(response: Any) -> Any:
-        status, headers, body = call_action(response)
-        if status == 200:
+        path = response.path.rstrip("/")
+        ours = path.endswith(OUR_PATHS) or (path.endswith("/layers") and seam.request_parameter("find"))
+        status, headers, body = (answering if ours else call_action)(response)  # no second action lookup on Invoke
+        if ours and status == 200:
             status = STATUS.get(response._get_action(), 200)
             body = "" if status == 204 else body
         headers["x-amzn-requestid"] = headers.pop(INVOCATION_ID, None) or str(uuid.uuid4())
