@@ -175,3 +175,16 @@ def test_alias_routing_config_sends_invocations_to_both_versions(localcloud):
                      RoutingConfig={"AdditionalVersionWeights": {second: 0.5}})
     executed = {lam.invoke(FunctionName=name, Qualifier="canary", Payload=b"{}")["ExecutedVersion"] for _ in range(30)}
     assert executed == {first, second}  # each draw misses one version with probability 1/2: 2^-29 for 30
+
+
+def test_function_url_config_with_an_unknown_invoke_mode_is_rejected(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    with pytest.raises(ClientError) as error:
+        lam.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="UNKNOWN")
+    assert error.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value 'UNKNOWN' at 'invokeMode' failed to satisfy constraint: "
+                   "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
+    }
+    assert lam.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="BUFFERED")["InvokeMode"] == "BUFFERED"

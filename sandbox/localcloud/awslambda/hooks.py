@@ -50,7 +50,11 @@ SETUP = seam.target("moto.awslambda.responses:LambdaResponse", "setup_class",
 # moto's Invoke answers Function.ResponseSizeTooLarge above 6,000,000 bytes (of sys.getsizeof); AWS's
 # limit is 6,291,556 bytes of payload.
 INVOKE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "invoke", "(self)")
-TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES, SETUP, INVOKE_RESPONSE)
+# moto accepts any InvokeMode and AuthType on a function URL configuration.
+URL_CREATED = seam.target("moto.awslambda.responses:LambdaResponse", "create_function_url_config", "(self)")
+URL_UPDATED = seam.target("moto.awslambda.responses:LambdaResponse", "update_function_url_config", "(self)")
+TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES, SETUP, INVOKE_RESPONSE,
+           URL_CREATED, URL_UPDATED)
 # The request id of an invocation, from the Invoke hook to the answer's x-amzn-RequestId (moto's
 # call_action gives every answer a random 52-character id; Lambda's are UUIDs).
 INVOCATION_ID = "x-localcloud-invocation-id"
@@ -81,6 +85,28 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(SETUP, _keeping_undecodable_body)
     patches.replace(INVOKE_RESPONSE, _within_awss_response_limit)
     patches.replace(LIST_ALIASES, lambda _original: _list_aliases)
+    patches.replace(URL_CREATED, _validating_url_config)
+    patches.replace(URL_UPDATED, _validating_url_config)
+
+
+# https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunctionUrlConfig.html: the enums as AWS lists them
+URL_CONFIG_ENUMS = (("InvokeMode", "invokeMode", ("RESPONSE_STREAM", "BUFFERED")), ("AuthType", "authType", ("NONE", "AWS_IAM")))
+
+
+def _validating_url_config(answer: Any) -> Any:
+    def validated(response: Any) -> Any:
+        body = response.json_body or {}
+        problems = [
+            f"Value '{body[field]}' at '{member}' failed to satisfy constraint: Member must satisfy enum value set: [{', '.join(allowed)}]"
+            for field, member, allowed in URL_CONFIG_ENUMS
+            if field in body and body[field] not in allowed
+        ]
+        if problems:
+            count = f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
+            raise seam.LambdaClientError("ValidationException", count + "; ".join(problems))
+        return answer(response)
+
+    return validated
 
 
 def _lambda_actions(call_action: Any) -> Any:
