@@ -84,6 +84,7 @@ BACKENDS: dict[str, str] = {
     "s3": "moto.s3.models:s3_backends",
     "sns": "moto.sns.models:sns_backends",
     "sqs": "moto.sqs.models:sqs_backends",
+    "sts": "moto.sts.models:sts_backends",
 }
 
 

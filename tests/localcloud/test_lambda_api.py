@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 import zipfile
 
 import pytest
@@ -188,3 +189,26 @@ def test_function_url_config_with_an_unknown_invoke_mode_is_rejected(localcloud)
                    "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
     }
     assert lam.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="BUFFERED")["InvokeMode"] == "BUFFERED"
+
+
+def test_each_environment_gets_its_own_credentials_of_the_execution_role(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    role = lam.get_function(FunctionName=name)["Configuration"]["Role"]
+    whoami = json.loads(lam.invoke(FunctionName=name, Payload=b'{"action": "whoami"}')["Payload"].read())
+    account = role.split(":")[4]
+    assert whoami == f"arn:aws:sts::{account}:assumed-role/{role.rsplit('/', 1)[-1]}/{name}"
+
+    def keys() -> tuple[str, str]:
+        env = json.loads(lam.invoke(FunctionName=name, Payload=json.dumps({"action": "sleep", "seconds": 1}).encode())["Payload"].read())["env"]
+        return env["AWS_LAMBDA_LOG_STREAM_NAME"], env["AWS_ACCESS_KEY_ID"]
+
+    with ThreadPoolExecutor(2) as pool:  # two at once: two environments
+        (stream_1, key_1), (stream_2, key_2) = pool.map(lambda _: keys(), range(2))
+    assert stream_1 != stream_2 and key_1 != key_2
+
+
+def test_a_one_character_function_name_gets_awss_session_name():
+    from sandbox.localcloud.awslambda.credentials import session_name
+
+    assert (session_name("f"), session_name("fn")) == ("f@lambda_function", "fn")

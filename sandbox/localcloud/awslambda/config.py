@@ -35,6 +35,7 @@ class FunctionConfig:
     code_digest: str
     log_group: str
     initialization_type: str = provisioned.ON_DEMAND  # AWS_LAMBDA_INITIALIZATION_TYPE
+    role: str = ""  # the execution role, whose credentials the environment gets
 
     @property
     def pool_key(self) -> tuple[str, str, str, str]:
@@ -59,6 +60,7 @@ class FunctionConfig:
             code_digest=getattr(fn, "code_digest", "") or "",
             log_group=fn.logs_group_name,
             initialization_type=provisioned.initialization_type(fn.account_id, fn.region, fn.function_name, str(fn.version)),
+            role=getattr(fn, "role", "") or "",
         )
 
 
