@@ -192,8 +192,12 @@ def _remembering(change: Any) -> Any:
     def changed(fn: Any, *args: Any, **kwargs: Any) -> Any:
         result = change(fn, *args, **kwargs)
         spec = next((a for a in args if isinstance(a, dict)), None) or kwargs.get("spec") or {}
-        answers.remember(fn, spec, created=result is None)  # __init__ answers None, updates a configuration
-        return answers.shape(fn, result, False) if isinstance(result, dict) and "FunctionArn" in result else result
+        # __init__ answers None; UpdateFunctionCode with Publish updates the version it just published
+        created = result is None or str(fn.version) != "$LATEST"
+        answers.remember(fn, spec, created=created)
+        if isinstance(result, dict) and "FunctionArn" in result:
+            return answers.shape(fn, result, created, updating=not created)
+        return result
 
     return changed
 
