@@ -212,3 +212,23 @@ def test_a_one_character_function_name_gets_awss_session_name():
     from sandbox.localcloud.awslambda.credentials import session_name
 
     assert (session_name("f"), session_name("fn")) == ("f@lambda_function", "fn")
+
+
+def test_invoke_by_qualified_name_and_missing_functions_as_aws_words_them(localcloud):
+    lam = client("lambda", localcloud.settings)
+    name = _function(localcloud.settings)
+    lam.publish_version(FunctionName=name)
+    alias = lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    assert lam.get_alias(FunctionName=name, Name="live")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert lam.update_alias(FunctionName=name, Name="live", Description="d")["ResponseMetadata"]["HTTPStatusCode"] == 200
+    payload = json.loads(lam.invoke(FunctionName=alias["AliasArn"], Payload=b"{}")["Payload"].read())
+    assert payload["context"]["invoked_function_arn"] == alias["AliasArn"]
+    assert json.loads(lam.invoke(FunctionName=f"{name}:live", Payload=b"{}")["Payload"].read())["context"]["invoked_function_arn"] == alias["AliasArn"]
+
+    arn = alias["AliasArn"].rsplit(":", 2)[0]
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as missing:
+        lam.invoke(FunctionName="lc-test-no-such-function", Payload=b"{}")
+    assert missing.value.response["Error"]["Message"] == f"Function not found: {arn}:lc-test-no-such-function:$LATEST"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as no_alias:
+        lam.invoke(FunctionName=f"{arn}:{name}:nope", Payload=b"{}")
+    assert no_alias.value.response["Error"]["Message"] == f"Function not found: {arn}:{name}:nope"

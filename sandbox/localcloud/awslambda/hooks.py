@@ -53,8 +53,11 @@ INVOKE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "invoke
 # moto accepts any InvokeMode and AuthType on a function URL configuration.
 URL_CREATED = seam.target("moto.awslambda.responses:LambdaResponse", "create_function_url_config", "(self)")
 URL_UPDATED = seam.target("moto.awslambda.responses:LambdaResponse", "update_function_url_config", "(self)")
+# moto answers GetAlias and UpdateAlias 201; AWS answers 200 (201 is CreateAlias's)
+ALIAS_GOT = seam.target("moto.awslambda.responses:LambdaResponse", "get_alias", "(self)")
+ALIAS_UPDATED = seam.target("moto.awslambda.responses:LambdaResponse", "update_alias", "(self)")
 TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES, SETUP, INVOKE_RESPONSE,
-           URL_CREATED, URL_UPDATED)
+           URL_CREATED, URL_UPDATED, ALIAS_GOT, ALIAS_UPDATED)
 # The request id of an invocation, from the Invoke hook to the answer's x-amzn-RequestId (moto's
 # call_action gives every answer a random 52-character id; Lambda's are UUIDs).
 INVOCATION_ID = "x-localcloud-invocation-id"
@@ -87,6 +90,16 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(LIST_ALIASES, lambda _original: _list_aliases)
     patches.replace(URL_CREATED, _validating_url_config)
     patches.replace(URL_UPDATED, _validating_url_config)
+    patches.replace(ALIAS_GOT, _answering_200)
+    patches.replace(ALIAS_UPDATED, _answering_200)
+
+
+def _answering_200(answer: Any) -> Any:
+    def answered(response: Any) -> Any:
+        _status, _headers, body = answer(response)
+        return 200, {}, body
+
+    return answered
 
 
 # https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunctionUrlConfig.html: the enums as AWS lists them
@@ -147,7 +160,10 @@ def _within_awss_response_limit(_invoke: Any) -> Any:
     def invoke(response: Any) -> tuple[int, dict[str, str], bytes | str]:
         headers: dict[str, str] = {}
         function_name = unquote(response.path.rsplit("/", 2)[-2])
-        payload = response.backend.invoke(function_name, None, response.body, response.headers, headers)
+        try:
+            payload = response.backend.invoke(function_name, None, response.body, response.headers, headers)
+        except seam.LambdaClientError as error:
+            raise _invoke_not_found(error) from None
         if payload is None:
             return 404, headers, "{}"
         kind = _header(response.headers, "X-Amz-Invocation-Type") or "RequestResponse"
@@ -285,9 +301,29 @@ def _header(headers: Any, name: str) -> str | None:
 
 
 def _requested_qualifier() -> str | None:
-    """The Invoke API's ``Qualifier`` query parameter, if any.
+    """The Invoke API's qualifier: the ``Qualifier`` query parameter, or the one in the FunctionName
+    (``NAME:QUALIFIER`` or a qualified ARN), if any.
 
     moto 5.2.5's ``LambdaResponse.invoke`` reads ``qualifier`` while boto3 sends ``Qualifier``, so
     it always runs $LATEST; the hook reads the parameter from the HTTP request moto serves.
     """
-    return seam.request_parameter("Qualifier")
+    explicit = seam.request_parameter("Qualifier")
+    if explicit:
+        return explicit
+    name = unquote(seam.request_path().rstrip("/").rsplit("/", 2)[-2]) if "/invocations" in seam.request_path() else ""
+    parts = name.split(":")
+    if len(parts) == 8 or len(parts) == 2:  # arn:aws:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER or NAME:QUALIFIER
+        return parts[-1] or None
+    return None
+
+
+def _invoke_not_found(error: Any) -> Any:
+    """Invoke's ResourceNotFoundException as AWS words it: the ARN with its qualifier ($LATEST when none)."""
+    message = str(getattr(error, "message", ""))
+    for prefix in ("Function not found: ", "Cannot find alias arn: "):
+        if message.startswith(prefix):
+            arn = message[len(prefix):]
+            if arn.count(":") == 6:  # unqualified
+                arn += ":$LATEST"
+            return seam.LambdaClientError("ResourceNotFoundException", f"Function not found: {arn}")
+    return error
