@@ -189,6 +189,7 @@ def test_function_url_config_with_an_unknown_invoke_mode_is_rejected(localcloud)
                    "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]",
     }
     assert lam.create_function_url_config(FunctionName=name, AuthType="NONE", InvokeMode="BUFFERED")["InvokeMode"] == "BUFFERED"
+    assert lam.get_function_url_config(FunctionName=name)["ResponseMetadata"]["HTTPStatusCode"] == 200
 
 
 def test_each_environment_gets_its_own_credentials_of_the_execution_role(localcloud):
@@ -229,6 +230,7 @@ def test_invoke_by_qualified_name_and_missing_functions_as_aws_words_them(localc
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as missing:
         lam.invoke(FunctionName="lc-test-no-such-function", Payload=b"{}")
     assert missing.value.response["Error"]["Message"] == f"Function not found: {arn}:lc-test-no-such-function:$LATEST"
+    assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as no_alias:
         lam.invoke(FunctionName=f"{arn}:{name}:nope", Payload=b"{}")
     assert no_alias.value.response["Error"]["Message"] == f"Function not found: {arn}:{name}:nope"

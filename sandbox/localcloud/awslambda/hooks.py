@@ -53,11 +53,12 @@ INVOKE_RESPONSE = seam.target("moto.awslambda.responses:LambdaResponse", "invoke
 # moto accepts any InvokeMode and AuthType on a function URL configuration.
 URL_CREATED = seam.target("moto.awslambda.responses:LambdaResponse", "create_function_url_config", "(self)")
 URL_UPDATED = seam.target("moto.awslambda.responses:LambdaResponse", "update_function_url_config", "(self)")
-# moto answers GetAlias and UpdateAlias 201; AWS answers 200 (201 is CreateAlias's)
+# moto answers GetAlias, UpdateAlias and GetFunctionUrlConfig 201; AWS answers 200 (201 is for creations)
 ALIAS_GOT = seam.target("moto.awslambda.responses:LambdaResponse", "get_alias", "(self)")
 ALIAS_UPDATED = seam.target("moto.awslambda.responses:LambdaResponse", "update_alias", "(self)")
+URL_GOT = seam.target("moto.awslambda.responses:LambdaResponse", "get_function_url_config", "(self)")
 TARGETS = (INVOKE, ERROR, CONFIGURATION, CREATED, RECONFIGURED, RECODED, APP, ACTIONS, LIST_ALIASES, SETUP, INVOKE_RESPONSE,
-           URL_CREATED, URL_UPDATED, ALIAS_GOT, ALIAS_UPDATED)
+           URL_CREATED, URL_UPDATED, ALIAS_GOT, ALIAS_UPDATED, URL_GOT)
 # The request id of an invocation, from the Invoke hook to the answer's x-amzn-RequestId (moto's
 # call_action gives every answer a random 52-character id; Lambda's are UUIDs).
 INVOCATION_ID = "x-localcloud-invocation-id"
@@ -92,6 +93,7 @@ def install(patches: seam.Patches, executor: Executor) -> None:
     patches.replace(URL_UPDATED, _validating_url_config)
     patches.replace(ALIAS_GOT, _answering_200)
     patches.replace(ALIAS_UPDATED, _answering_200)
+    patches.replace(URL_GOT, _answering_200)
 
 
 def _answering_200(answer: Any) -> Any:
@@ -325,5 +327,7 @@ def _invoke_not_found(error: Any) -> Any:
             arn = message[len(prefix):]
             if arn.count(":") == 6:  # unqualified
                 arn += ":$LATEST"
-            return seam.LambdaClientError("ResourceNotFoundException", f"Function not found: {arn}")
+            not_found = seam.LambdaClientError("ResourceNotFoundException", f"Function not found: {arn}")
+            not_found.code = 404
+            return not_found
     return error
