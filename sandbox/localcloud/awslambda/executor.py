@@ -174,7 +174,9 @@ class Executor:
         init_failed = worker is not None and worker.init_error is not None
         lines.append(report_line(config, outcome, request_id, init_duration, init_failed))
 
-        text = "\n".join(lines) + "\n"
+        start = f"START RequestId: {request_id}"
+        invoke_phase = next((i for i, line in enumerate(lines) if line.startswith(start)), 0)
+        text = "\n".join(lines[invoke_phase:]) + "\n"  # AWS's LogResult: the invoke phase, not INIT_START and init output
         now = int(time.time() * 1000)
         stream = worker.log_stream if worker is not None else log_stream_name(config)
         self._logs.put(LogBatch(config, stream, cold is not None or worker is None, [(now, line) for line in lines]))
