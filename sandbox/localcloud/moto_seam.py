@@ -67,6 +67,7 @@ __all__ = [
     "backends",
     "check_targets",
     "request_parameter",
+    "request_path",
     "reset_moto",
     "glue_partitions",
     "s3_latest",
@@ -92,6 +93,7 @@ BACKENDS: dict[str, str] = {
     "s3": "moto.s3.models:s3_backends",
     "sns": "moto.sns.models:sns_backends",
     "sqs": "moto.sqs.models:sqs_backends",
+    "sts": "moto.sts.models:sts_backends",
 }
 
 
@@ -183,6 +185,13 @@ def request_parameter(name: str) -> str | None:
     if not has_request_context():
         return None
     return request.args.get(name) or None
+
+
+def request_path() -> str:
+    """The path of the HTTP request moto's server is answering on this thread ('' outside one)."""
+    from flask import has_request_context, request
+
+    return request.path if has_request_context() else ""
 
 
 # -- patches --------------------------------------------------------------------------------------

@@ -54,7 +54,17 @@ def test_lambda_function_configuration_in_aws_form(localcloud):
     updated = lam.update_function_configuration(FunctionName="zz-answers-fn", Timeout=9, Environment={"Variables": {}})
     assert updated["RevisionId"] != got["RevisionId"] and updated["Timeout"] == 9
     assert updated["Environment"] == {"Variables": {}}  # echoed, as AWS does
-    assert lam.get_function_configuration(FunctionName="zz-answers-fn")["RevisionId"] == updated["RevisionId"]
+    assert (updated["LastUpdateStatus"], updated["LastUpdateStatusReasonCode"]) == ("InProgress", "Creating")
+    done = lam.get_function_configuration(FunctionName="zz-answers-fn")  # the update done is a new revision, as on AWS
+    assert done["LastUpdateStatus"] == "Successful" and "LastUpdateStatusReason" not in done
+    assert done["RevisionId"] != updated["RevisionId"]
+    assert lam.get_function_configuration(FunctionName="zz-answers-fn")["RevisionId"] == done["RevisionId"]
+    published = lam.update_function_code(FunctionName="zz-answers-fn", ZipFile=handler_zip("def handler(e, c):\n    return 2\n"),
+                                         Publish=True)
+    assert (published["Version"], published["State"], published.get("LastUpdateStatus")) == ("1", "Pending", None)
+    latest = lam.get_function_configuration(FunctionName="zz-answers-fn")
+    version = lam.get_function_configuration(FunctionName="zz-answers-fn", Qualifier="1")
+    assert version["State"] == "Active" and len({latest["RevisionId"], version["RevisionId"], published["RevisionId"]}) == 3
 
 
 def test_lambda_errors_carry_aws_type_and_message(localcloud):

@@ -35,6 +35,10 @@ def handler(event, context):
         raise ValueError("the order has no CustomerID")
     if action == "sleep":
         time.sleep(event["seconds"])
+    if action == "whoami":
+        return boto3.client("sts").get_caller_identity()["Arn"]
+    if action == "big":
+        return "a" * event["bytes"]
     if action == "exit":
         os._exit(3)
     if action == "put":
@@ -44,10 +48,10 @@ def handler(event, context):
         s3 = boto3.client("s3")
         s3.put_object(Bucket=event["bucket"], Key="attempt-" + context.aws_request_id + "-" + str(time.time()), Body=b"x")
         raise RuntimeError("always fails")
-    names = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    names = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
              "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
              "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "_HANDLER", "AWS_EXECUTION_ENV",
-             "LAMBDA_TASK_ROOT", "GREETING"]
+             "LAMBDA_TASK_ROOT", "AWS_LAMBDA_INITIALIZATION_TYPE", "GREETING"]
     return {
         "pid": os.getpid(),
         "version": VERSION,
@@ -124,7 +128,7 @@ def test_result_environment_context_and_boto3_inside_the_handler(localcloud, buc
     env = body["env"]
     assert env["AWS_ENDPOINT_URL"] == settings.aws_endpoint
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == settings.region
-    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("test", "test")
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA") and env["AWS_SESSION_TOKEN"]  # the execution role's, assumed
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
@@ -244,7 +248,7 @@ def test_logs_go_to_cloudwatch_and_tail_is_returned(localcloud):
 
     tail = base64.b64decode(response["LogResult"]).decode()
     request_id = body["context"]["aws_request_id"]
-    assert f"START RequestId: {request_id} Version: $LATEST" in tail
+    assert tail.startswith(f"START RequestId: {request_id} Version: $LATEST")  # not INIT_START: AWS tails the invoke phase
     assert 'event {"marker": "tail-me"}' in tail
     assert f"[INFO]\t" in tail and f"\t{request_id}\trequest {request_id}" in tail
     assert f"END RequestId: {request_id}" in tail

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from sandbox.backoff import Backoff
-from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, invoked_arn, iso_now
+from sandbox.localcloud.awslambda.config import (
+    FunctionConfig, Outcome, error_payload, invoked_arn, iso_now, zero_reserved_concurrency,
+)
 from sandbox.localcloud.awslambda import answers
 from sandbox.localcloud.shared.destinations import DestinationSender, UnsupportedDestination
 from sandbox.settings import Settings
@@ -110,6 +112,9 @@ class AsyncQueue:
         fn = event.fn
         config = FunctionConfig.of(fn)
         invoke_config = (fn.event_invoke_config[0].config if getattr(fn, "event_invoke_config", None) else {}) or {}
+        if zero_reserved_concurrency(fn):  # throttled, never run: straight to the on-failure destination
+            self._send_to_destination(invoke_config, "OnFailure", event, config, None, "ZeroReservedConcurrency")
+            return
         retries = int(invoke_config.get("MaximumRetryAttempts", DEFAULT_ASYNC_RETRIES))
         max_age = float(invoke_config.get("MaximumEventAgeInSeconds", DEFAULT_MAX_EVENT_AGE_SECONDS))
         try:
@@ -157,7 +162,7 @@ class AsyncQueue:
         which: str,
         event: AsyncEvent,
         config: FunctionConfig,
-        outcome: Outcome,
+        outcome: Outcome | None,
         condition: str,
     ) -> None:
         """Deliver the invocation record to the EventInvokeConfig destination (SQS, SNS, Lambda)."""
@@ -174,11 +179,12 @@ class AsyncQueue:
                 "approximateInvokeCount": event.attempt,
             },
             "requestPayload": _json_or_text(event.payload),
-            "responseContext": {"statusCode": 200, "executedVersion": config.version},
-            "responsePayload": _json_or_text(outcome.payload),
         }
-        if outcome.error:
-            record["responseContext"]["functionError"] = "Unhandled"
+        if outcome is not None:  # the function ran (a throttled event has no response)
+            record["responseContext"] = {"statusCode": 200, "executedVersion": config.version}
+            record["responsePayload"] = _json_or_text(outcome.payload)
+            if outcome.error:
+                record["responseContext"]["functionError"] = "Unhandled"
         try:
             self._destinations.send(target, record)
         except UnsupportedDestination as exc:

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sandbox import arn
+from sandbox.localcloud.awslambda import provisioned
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class FunctionConfig:
     code_sha256: str
     code_digest: str
     log_group: str
+    initialization_type: str = provisioned.ON_DEMAND  # AWS_LAMBDA_INITIALIZATION_TYPE
+    role: str = ""  # the execution role, whose credentials the environment gets
 
     @property
     def pool_key(self) -> tuple[str, str, str, str]:
@@ -56,6 +59,8 @@ class FunctionConfig:
             code_sha256=getattr(fn, "code_sha_256", "") or "",
             code_digest=getattr(fn, "code_digest", "") or "",
             log_group=fn.logs_group_name,
+            initialization_type=provisioned.initialization_type(fn.account_id, fn.region, fn.function_name, str(fn.version)),
+            role=getattr(fn, "role", "") or "",
         )
 
 
@@ -89,3 +94,9 @@ def error_payload(error_type: str, message: str) -> bytes:
 def invoked_arn(config: FunctionConfig, qualifier: str | None = None) -> str:
     """The ARN an invocation names: the function's, with the version or alias it was invoked by."""
     return arn.function_arn(config.region, config.account_id, config.name, qualifier)
+
+
+def zero_reserved_concurrency(fn: Any) -> bool:
+    """PutFunctionConcurrency set 0 on the function (moto keeps it on the function object): AWS
+    throttles every invocation. https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html"""
+    return getattr(fn, "reserved_concurrency", None) in (0, "0")

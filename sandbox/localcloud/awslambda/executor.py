@@ -12,14 +12,15 @@ config.py (the types they share).
 
 Known gaps: Python runtimes only (the handler runs on this venv's Python 3.11 whatever python3.x
 the function declares); no layers, no container images, no memory limit, no reserved-concurrency
-throttling, no SnapStart, no response streaming; async retry delays are shortened (see
-async_queue.py); the deprecated InvokeAsync API runs synchronously.
+throttling beyond a reserved concurrency of 0 (every invocation throttled), no SnapStart, no response
+streaming; async retry delays are shortened (see async_queue.py); the deprecated InvokeAsync API runs synchronously.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import random
 import shutil
 import time
 import uuid
@@ -29,6 +30,7 @@ from typing import Any
 
 from sandbox.arn import parse_as
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.awslambda import provisioned
 from sandbox.localcloud.awslambda.async_queue import AsyncQueue
 from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome, error_payload, invoked_arn, iso_now
 from sandbox.localcloud.awslambda.logs import RUNTIME_VERSION, LogBatch, LogSink, log_stream_name, report_line, split_lines
@@ -71,6 +73,7 @@ class Executor:
         """Forget everything moto forgot: queued events, warm workers, counters, unzipped code."""
         self._async.clear()
         self._workers.reset()
+        provisioned.reset()
         _fresh_code_root(self.code_root)
 
     def describe(self) -> list[dict[str, Any]]:
@@ -171,7 +174,9 @@ class Executor:
         init_failed = worker is not None and worker.init_error is not None
         lines.append(report_line(config, outcome, request_id, init_duration, init_failed))
 
-        text = "\n".join(lines) + "\n"
+        start = f"START RequestId: {request_id}"
+        invoke_phase = next((i for i, line in enumerate(lines) if line.startswith(start)), 0)
+        text = "\n".join(lines[invoke_phase:]) + "\n"  # AWS's LogResult: the invoke phase, not INIT_START and init output
         now = int(time.time() * 1000)
         stream = worker.log_stream if worker is not None else log_stream_name(config)
         self._logs.put(LogBatch(config, stream, cold is not None or worker is None, [(now, line) for line in lines]))
@@ -209,10 +214,24 @@ class Executor:
         )
 
     def function_version(self, fn: Any, qualifier: str) -> Any:
-        """The version or alias ``qualifier`` of the function ``fn`` (moto resolved $LATEST)."""
+        """The version or alias ``qualifier`` of the function ``fn`` (moto resolved $LATEST).
+
+        An alias with a RoutingConfig sends each invocation to one of its additional versions with
+        that version's weight, else to its primary version, as AWS does.
+        https://docs.aws.amazon.com/lambda/latest/dg/configuring-alias-routing.html
+        """
         if qualifier == str(fn.version):
             return fn
-        return seam.backend("lambda", fn.account_id, fn.region).get_function(fn.function_name, qualifier)
+        backend = seam.backend("lambda", fn.account_id, fn.region)
+        if qualifier != "$LATEST" and not qualifier.isdigit():
+            alias = backend.get_alias(qualifier, fn.function_name)
+            weights = (alias.routing_config or {}).get("AdditionalVersionWeights") or {}
+            draw = random.random()
+            for version, weight in weights.items():
+                if draw < float(weight):
+                    return backend.get_function(fn.function_name, str(version))
+                draw -= float(weight)
+        return backend.get_function(fn.function_name, qualifier)
 
 
 def _unsupported(config: FunctionConfig) -> str | None:
@@ -235,9 +254,26 @@ def normalise_payload(body: Any) -> bytes:
     raw = body.encode() if isinstance(body, str) else bytes(body)
     try:
         json.loads(raw)
+    except UnicodeDecodeError as exc:
+        message = f"Could not parse payload into json: {_not_utf8(raw, exc.start)}"
+        raise seam.LambdaClientError("InvalidRequestContentException", f"Could not parse request body into json: {message}") from None
     except ValueError as exc:
         raise seam.LambdaClientError("InvalidRequestContentException", f"Could not parse request body into json: {exc}") from None
     return raw
+
+
+def _not_utf8(raw: bytes, at: int) -> str:
+    """What AWS's JSON parser (Jackson) says of a payload whose byte `at` is not UTF-8."""
+    line = raw.count(b"\n", 0, at) + 1
+    line_start = raw.rfind(b"\n", 0, at) + 1
+    byte = raw[at]
+    if not raw[:at].strip():  # the first byte of the value: Jackson names the character
+        shown = f"(CTRL-CHAR, code {byte})" if byte < 0xA0 else f"'{chr(byte)}' (code {byte})"
+        what, column = f"Unexpected character ({shown}): expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')", at - line_start + 1
+    else:  # inside a token or string: Jackson has read the bad byte when it reports it
+        kind = "start" if 0x80 <= byte < 0xC0 or byte >= 0xF8 else "middle"
+        what, column = f"Invalid UTF-8 {kind} byte 0x{byte:02x}", at - line_start + 2
+    return f"{what}\n at [Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
 
 
 

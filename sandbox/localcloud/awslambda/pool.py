@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from sandbox.localcloud.awslambda import credentials
 from sandbox.localcloud.awslambda.config import FunctionConfig, Outcome
 from sandbox.localcloud.awslambda.logs import log_stream_name
 from sandbox.localcloud.awslambda.process import Worker
@@ -149,7 +150,9 @@ class WorkerPools:
     def start_worker(self, fn: Any, config: FunctionConfig) -> Worker:
         """A cold start: unzip the code once, spawn a worker and import the handler."""
         task_root = self._task_root(fn, config)
-        return Worker(config, task_root, self.settings, log_stream_name(config))
+        fallback = credentials.Credentials(self.settings.access_key_id, self.settings.secret_access_key)
+        keys = credentials.for_role(config.role, config.name, config.region, fallback)
+        return Worker(config, task_root, self.settings, log_stream_name(config), keys.environment())
 
     def _task_root(self, fn: Any, config: FunctionConfig) -> Path:
         """The unzipped code of this function version: extracted once per code SHA-256."""

@@ -40,7 +40,9 @@ WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 class Worker:
     """One worker process (an execution environment) and the pipes to it."""
 
-    def __init__(self, config: FunctionConfig, task_root: Path, settings: Settings, log_stream: str) -> None:
+    def __init__(self, config: FunctionConfig, task_root: Path, settings: Settings, log_stream: str,
+                 credentials: dict[str, str] | None = None) -> None:
+        """`credentials`: the environment's AWS_ACCESS_KEY_ID, ... (credentials.py); the settings' without."""
         self.config = config
         self.log_stream = log_stream
         self.invocations = 0
@@ -57,7 +59,7 @@ class Worker:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
-                env=_worker_env(config, task_root, settings, log_stream),
+                env=_worker_env(config, task_root, settings, log_stream, credentials),
                 cwd=str(task_root),
                 pass_fds=(req_r, resp_w),
                 start_new_session=True,  # its own process group: a timeout kills what the handler started
@@ -225,7 +227,8 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def _worker_env(config: FunctionConfig, task_root: Path, settings: Settings, log_stream: str) -> dict[str, str]:
+def _worker_env(config: FunctionConfig, task_root: Path, settings: Settings, log_stream: str,
+                credentials: dict[str, str] | None = None) -> dict[str, str]:
     """The environment AWS gives a Python function: its variables, then the reserved ones."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin:/opt/bin",
@@ -242,14 +245,13 @@ def _worker_env(config: FunctionConfig, task_root: Path, settings: Settings, log
             "_HANDLER": config.handler,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.runtime}",
             "AWS_REGION": config.region,
-            "AWS_ACCESS_KEY_ID": settings.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": settings.secret_access_key,
+            **(credentials or {"AWS_ACCESS_KEY_ID": settings.access_key_id, "AWS_SECRET_ACCESS_KEY": settings.secret_access_key}),
             "AWS_LAMBDA_FUNCTION_NAME": config.name,
             "AWS_LAMBDA_FUNCTION_VERSION": config.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_size),
             "AWS_LAMBDA_LOG_GROUP_NAME": config.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": config.initialization_type,
             "LAMBDA_TASK_ROOT": str(task_root),
             "LAMBDA_RUNTIME_DIR": str(WORKER_SCRIPT.parent),
         }
