@@ -41,6 +41,8 @@ def main() -> int:
                note=f"{result.baseline_bytes / 2**20:.0f} -> {result.final_bytes / 2**20:.0f} MiB")
     report.row("soak: memory growth per record sent", result.bytes_per_record, "B",
                note="Kinesis keeps every record for its 24 h retention, as AWS does")
+    for name, start, end in result.growth_by_component()[:3]:
+        report.row(f"soak: growth of {name}", (end - start) / 2**20, "MiB", note=f"{start / 2**20:.0f} -> {end / 2**20:.0f} MiB")
     report.row("soak: nothing lost (table = last pass, DLQ empty)", 1.0 if result.lost_nothing else 0.0, "bool",
                met=result.lost_nothing)
     return report.exit_code()

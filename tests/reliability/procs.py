@@ -53,6 +53,37 @@ def stack_tree(settings: Settings) -> set[int]:
     return pids
 
 
+def component(pid: int) -> str:
+    """What a stack process is, for memory reports: the supervisor (localcloud and the console run in
+    it), a Lambda worker (by function), the stream job's Python driver or its JVM, osmem-server,
+    PostgreSQL."""
+    command = cmdline(pid)
+    head = " ".join(command[:3])
+    if "sandbox.stack.supervisor" in head:
+        return "supervisor (localcloud, console)"
+    function = environ(pid).get("AWS_LAMBDA_FUNCTION_NAME")
+    if function:
+        return f"Lambda {function}"
+    if "spark_jobs." in head:
+        return "stream job (Python)"
+    if command and command[0].endswith("java"):
+        return "stream job (JVM)"
+    if "osmem-server" in head:
+        return "osmem-server"
+    if "postgres" in head:
+        return "PostgreSQL"
+    return "other: " + (head[:40] or str(pid))
+
+
+def memory_by_component(pids: set[int]) -> dict[str, int]:
+    """`memory_bytes` summed per `component`."""
+    out: dict[str, int] = {}
+    for pid in pids:
+        name = component(pid)
+        out[name] = out.get(name, 0) + memory_bytes({pid})
+    return out
+
+
 def lambda_workers(settings: Settings, function: str) -> list[int]:
     """Live worker processes (execution environments) of `function` in this stack."""
     root = supervisor(settings)

@@ -9,7 +9,12 @@ tree (tests/reliability/procs.py), sampled every `sample_every` seconds; growth 
 the first sample taken once the first pass is in the table (workers spawned, caches warm).
 
 Known gap: Kinesis keeps every record for its 24 h retention, as AWS does, so a long soak's memory
-includes the stream's records (~0.2 KB each); the report says how much of the growth that explains.
+includes the stream's records: ~0.8 KB each in localcloud for a 229-byte order line (tracemalloc: the
+base64 Data string moto keeps from the request's JSON, ~410 B; the Record object, ~130 B; the shard's
+dict slot, ~130 B; two timestamps, ~64 B). The report breaks the growth down by process (the
+supervisor, which runs localcloud, each Lambda function's workers, the stream job's driver and JVM,
+PostgreSQL, osmem-server): the stream job's JVM and Python workers come and go, so the sum moves
+both ways while the supervisor's share grows with the records kept.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class SoakResult:
     baseline_bytes: int = 0
     final_bytes: int = 0
     samples: list[tuple[float, int]] = field(default_factory=list)
+    components: list[dict[str, int]] = field(default_factory=list)  # per component, at the first and last sample
     mismatched: dict[str, Any] = field(default_factory=dict)
     dead_letters: int = 0
     elapsed: float = 0.0  # the producer's wall time
@@ -54,12 +60,22 @@ class SoakResult:
     def lost_nothing(self) -> bool:
         return self.failed == 0 and not any(self.mismatched.values()) and self.dead_letters == 0
 
+    def growth_by_component(self) -> list[tuple[str, int, int]]:
+        """(component, bytes at the start, bytes at the end), the largest growth first."""
+        if len(self.components) < 2:
+            return []
+        first, last = self.components[0], self.components[-1]
+        rows = [(name, first.get(name, 0), last.get(name, 0)) for name in set(first) | set(last)]
+        return sorted(rows, key=lambda r: r[1] - r[2])
+
     def render(self) -> str:
         achieved = self.sent / self.elapsed if self.elapsed else 0.0
         return (f"soak {self.seconds:.0f} s at {self.rate:.0f} orders/s ({achieved:.0f}/s achieved): sent {self.sent} "
                 f"({self.distinct} distinct "
                 f"lines a pass), memory {self.baseline_bytes / 2**20:.0f} → {self.final_bytes / 2**20:.0f} MiB "
-                f"({self.growth:+.1%}, {self.bytes_per_record:.0f} B per record sent), lost nothing: {self.lost_nothing}")
+                f"({self.growth:+.1%}, {self.bytes_per_record:.0f} B per record sent), lost nothing: {self.lost_nothing}"
+                + "".join(f"\n  {name}: {start / 2**20:.0f} -> {end / 2**20:.0f} MiB"
+                          for name, start, end in self.growth_by_component()))
 
 
 def _stamped(lines: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
@@ -88,6 +104,8 @@ def run_soak(settings: Settings, *, rate: float, seconds: float, distinct: int, 
         started = time.monotonic()
         while not done.wait(sample_every):
             result.samples.append((time.monotonic() - started, procs.memory_bytes(procs.stack_tree(settings))))
+            if len(result.samples) == 1:
+                result.components.append(procs.memory_by_component(procs.stack_tree(settings)))
             if progress:
                 print(f"  {result.samples[-1][0]:5.0f} s  {result.samples[-1][1] / 2**20:7.1f} MiB", flush=True)
     finally:
@@ -99,6 +117,7 @@ def run_soak(settings: Settings, *, rate: float, seconds: float, distinct: int, 
     wait_until(lambda: not any(orders.table_matches(settings, tail)[k] for k in ("missing", "different")),
                timeout=300, interval=1.0, message="the end of the last pass in the table")
     result.samples.append((time.monotonic() - started, procs.memory_bytes(procs.stack_tree(settings))))
+    result.components.append(procs.memory_by_component(procs.stack_tree(settings)))
     result.mismatched = {k: v for k, v in orders.table_matches(settings, want).items() if v}
     result.dead_letters = len(orders.drain_dlq(settings))
     head = [rss for _, rss in result.samples[:3]]
