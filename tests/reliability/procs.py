@@ -53,6 +53,9 @@ def stack_tree(settings: Settings) -> set[int]:
     return pids
 
 
+STREAM_JOB = "stream job"
+
+
 def component(pid: int) -> str:
     """What a stack process is, for memory reports: the supervisor (localcloud and the console run in
     it), a Lambda worker (by function), the stream job's Python driver or its JVM, osmem-server,
@@ -65,9 +68,11 @@ def component(pid: int) -> str:
     if function:
         return f"Lambda {function}"
     if "spark_jobs." in head:
-        return "stream job (Python)"
+        return STREAM_JOB + " (driver)"
+    if "pyspark." in head:
+        return STREAM_JOB + " (Python workers)"
     if command and command[0].endswith("java"):
-        return "stream job (JVM)"
+        return STREAM_JOB + " (JVM)"
     if "osmem-server" in head:
         return "osmem-server"
     if "postgres" in head:
