@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, NoReturn, Optional, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,9 +25,23 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     app.add_typer(warehouse_app, name="warehouse")
 
 
-def _fail(exc: Exception) -> None:
+T = TypeVar("T")
+
+
+def _fail(exc: Exception) -> NoReturn:
     err.print(f"[bold red]error:[/] {exc}", highlight=False)
     raise typer.Exit(1)
+
+
+def _or_fail(call: Callable[[], T]) -> T:
+    """`call()`; a warehouse or SQL error is printed and ends the command with exit code 1."""
+    from pipelines.warehouse.app import WarehouseError
+    from sandbox.localcloud.redshift_data.translate import TranslationError
+
+    try:
+        return call()
+    except (WarehouseError, TranslationError) as exc:
+        _fail(exc)
 
 
 def _sql(sql: str) -> str:
@@ -57,11 +71,7 @@ def athena(
 
     settings = get_settings()
     started = time.monotonic()
-    try:
-        result = app.athena(settings, _sql(sql), parameters=param or None, database=database)
-    except app.WarehouseError as exc:
-        _fail(exc)
-        return
+    result = _or_fail(lambda: app.athena(settings, _sql(sql), parameters=param or None, database=database))
     print_result(result, f"Athena {result.id}")
     out.print(f"{time.monotonic() - started:.2f} s, engine {result.engine_ms} ms, {result.scanned_bytes:,} bytes scanned, "
               f"results in {result.extra.get('output')}", highlight=False)
@@ -73,21 +83,14 @@ def redshift(
 ) -> None:
     """Run SQL on the Redshift cluster (PostgreSQL database dev) through the Redshift Data API."""
     from pipelines.warehouse import app
-    from sandbox.localcloud.redshift_data.translate import TranslationError, split
+    from sandbox.localcloud.redshift_data.translate import split
 
     settings = get_settings()
-    try:
-        statements = split(_sql(sql))
-    except TranslationError as exc:
-        _fail(exc)
-        return
+    statements = _or_fail(lambda: split(_sql(sql)))
     parameters = dict(p.split("=", 1) for p in param if "=" in p)
     started = time.monotonic()
-    try:
-        result = app.redshift(settings, statements if len(statements) > 1 else statements[0], parameters=parameters or None)
-    except app.WarehouseError as exc:
-        _fail(exc)
-        return
+    result = _or_fail(lambda: app.redshift(settings, statements if len(statements) > 1 else statements[0],
+                                           parameters=parameters or None))
     if result.columns:
         print_result(result, f"Redshift {result.id}")
     else:
@@ -101,11 +104,7 @@ def crawl() -> None:
     from pipelines.warehouse import app
 
     settings = get_settings()
-    try:
-        done = app.crawl(settings, progress=lambda m: out.print(f"  · {m}", highlight=False))
-    except app.WarehouseError as exc:
-        _fail(exc)
-        return
+    done = _or_fail(lambda: app.crawl(settings, progress=lambda m: out.print(f"  · {m}", highlight=False)))
     metrics = done["metrics"]
     out.print(f"crawl {done['last_crawl']['Status']} in {metrics['LastRuntimeSeconds']:.2f} s: "
               f"{metrics['TablesCreated']} tables created, {metrics['TablesUpdated']} updated", highlight=False)
@@ -138,14 +137,10 @@ def france(
     from pipelines.warehouse import app
 
     settings = get_settings()
-    try:
-        if not (year and month):
-            year, month = app.busiest_month(settings)
-        started = time.monotonic()
-        result = app.france(settings, year, month, via=via)
-    except app.WarehouseError as exc:
-        _fail(exc)
-        return
+    if not (year and month):
+        year, month = _or_fail(lambda: app.busiest_month(settings))
+    started = time.monotonic()
+    result = _or_fail(lambda: app.france(settings, year, month, via=via))
     print_result(result, f"France, {year}-{month}, via {via}", limit=20)
     out.print(f"{time.monotonic() - started:.2f} s", highlight=False)
 
@@ -153,14 +148,10 @@ def france(
 @warehouse_app.command("load")
 def load() -> None:
     """Build the star schema in Redshift from the lake (COPY, then dimensions and facts), idempotently."""
-    from pipelines.warehouse import app, load as loader
+    from pipelines.warehouse import load as loader
 
     settings = get_settings()
-    try:
-        summary = loader.load(settings, progress=lambda m: out.print(f"  · {m}", highlight=False))
-    except app.WarehouseError as exc:
-        _fail(exc)
-        return
+    summary = _or_fail(lambda: loader.load(settings, progress=lambda m: out.print(f"  · {m}", highlight=False)))
     out.print(summary, highlight=False)
 
 
@@ -169,12 +160,8 @@ def report(
     source: str = typer.Option("athena", help="athena or redshift: which engine feeds the charts"),
 ) -> None:
     """Write a self-contained HTML report of the dashboard (revenue by country, top products, orders by day/hour, cancellations)."""
-    from pipelines.warehouse import app, dashboard
+    from pipelines.warehouse import dashboard
 
     settings = get_settings()
-    try:
-        path = dashboard.write_report(settings, output, source=source)
-    except app.WarehouseError as exc:
-        _fail(exc)
-        return
+    path = _or_fail(lambda: dashboard.write_report(settings, output, source=source))
     out.print(f"report written to {path}", highlight=False)
