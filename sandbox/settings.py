@@ -119,14 +119,18 @@ class AlarmSettings:
     email: str = "oncall@cadabra.example"
 
     def __post_init__(self) -> None:
-        # the stream job checks the same (it also runs without these settings, under spark-submit);
-        # here a bad value stops `cadabra up` with the fix instead of a job that fails at every restart
-        if self.window_seconds < 1 or not 1 <= self.slide_seconds <= self.window_seconds:
-            raise SettingsError(f"CADABRA_ALARM_WINDOW_SECONDS={self.window_seconds} and CADABRA_ALARM_SLIDE_SECONDS="
-                                f"{self.slide_seconds}: the slide must be between 1 and the window")
-        if self.threshold < 1 or self.suppress_seconds < 0:
-            raise SettingsError(f"CADABRA_ALARM_THRESHOLD={self.threshold} must be >= 1 and "
-                                f"CADABRA_ALARM_SUPPRESS_SECONDS={self.suppress_seconds} >= 0")
+        """The stream job's own rules (spark_jobs.order_rate_alarm.AlarmConfig, which also runs without
+        these settings under spark-submit), checked here so a bad value stops `cadabra up` with the
+        variables to fix instead of a job that fails at every restart."""
+        from spark_jobs.order_rate_alarm import AlarmConfig
+
+        try:
+            AlarmConfig(self.window_seconds, self.slide_seconds, self.threshold, self.suppress_seconds)
+        except ValueError as exc:
+            raise SettingsError(
+                f"CADABRA_ALARM_WINDOW_SECONDS={self.window_seconds}, CADABRA_ALARM_SLIDE_SECONDS={self.slide_seconds}, "
+                f"CADABRA_ALARM_THRESHOLD={self.threshold}, CADABRA_ALARM_SUPPRESS_SECONDS={self.suppress_seconds}: "
+                f"{exc}") from None
 
 
 @dataclass(frozen=True)
