@@ -119,6 +119,16 @@ class Resources:
         arn = self.kinesis.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]["StreamARN"]
         return name, arn
 
+    def table_with_stream(self, key: str = "id", key_type: str = "S") -> tuple[str, str]:
+        """(name, stream ARN) of a new on-demand table with a NEW_AND_OLD_IMAGES stream."""
+        name = self.name("table")
+        created = client("dynamodb", self.settings).create_table(
+            TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": key, "AttributeType": key_type}], BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        return name, created["TableDescription"]["LatestStreamArn"]
+
     def queue(self, **attributes: str) -> tuple[str, str]:
         url = self.sqs.create_queue(QueueName=self.name("queue"), Attributes=attributes)["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -40,12 +40,7 @@ def test_dynamodb_stream_records_are_matched_as_delivered(localcloud, fake, aws)
     function = aws.function()
     fake.behaviours[function] = ok
     ddb = client("dynamodb", localcloud.settings)
-    table = aws.name("table")
-    stream_arn = ddb.create_table(
-        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]["LatestStreamArn"]
+    table, stream_arn = aws.table_with_stream()
     aws.mapping(function, stream_arn, FilterCriteria=_criteria({"eventName": ["INSERT"]}))
     ddb.put_item(TableName=table, Item={"id": {"S": "a"}})
     ddb.put_item(TableName=table, Item={"id": {"S": "a"}, "v": {"N": "2"}})  # MODIFY: filtered out
@@ -60,12 +55,7 @@ def test_dynamodb_stream_records_with_binary_attributes_arrive_base64_encoded(lo
     function = aws.function()
     fake.behaviours[function] = ok
     ddb = client("dynamodb", localcloud.settings)
-    table = aws.name("table")
-    stream_arn = ddb.create_table(
-        TableName=table, KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "B"}], BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )["TableDescription"]["LatestStreamArn"]
+    table, stream_arn = aws.table_with_stream(key_type="B")
     aws.mapping(function, stream_arn)
     ddb.put_item(TableName=table, Item={"id": {"B": b"\x00\xffkey"}, "blobs": {"BS": [b"a", b"\x01"]},
                                         "nested": {"M": {"raw": {"B": b"z"}}}, "s": {"S": "text"}})

@@ -96,15 +96,7 @@ def test_dynamodb_stream_records_reach_the_function(localcloud, fake, aws):
     function = aws.function()
     fake.behaviours[function] = ok
     ddb = client("dynamodb", localcloud.settings)
-    table = aws.name("table")
-    created = ddb.create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "CustomerID", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "CustomerID", "AttributeType": "N"}],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    stream_arn = created["TableDescription"]["LatestStreamArn"]
+    table, stream_arn = aws.table_with_stream(key="CustomerID", key_type="N")
     ddb.put_item(TableName=table, Item={"CustomerID": {"N": "1"}, "Country": {"S": "France"}})
     aws.mapping(function, stream_arn, BatchSize=2)
     ddb.put_item(TableName=table, Item={"CustomerID": {"N": "1"}, "Country": {"S": "Spain"}})
