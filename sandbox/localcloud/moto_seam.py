@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 import moto
 from moto.awslambda.exceptions import LambdaClientError
 from moto.core.exceptions import JsonRESTError as MotoRESTError, ServiceException as MotoServiceError
+from moto.cloudwatch.models import MetricAggregatedDatum as CloudWatchStatisticSet
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.events.models import EventPattern, EventPatternParser
 from moto.core.responses import ActionResult, EmptyResult
@@ -46,6 +47,7 @@ MOTO_VERSION = "5.2.5"
 
 __all__ = [
     "ActionResult",
+    "CloudWatchStatisticSet",
     "DEFAULT_ACCOUNT_ID",
     "EmptyResult",
     "EventPattern",
@@ -81,6 +83,7 @@ __all__ = [
 # that will read the catalog and query state.
 BACKENDS: dict[str, str] = {
     "athena": "moto.athena.models:athena_backends",
+    "cloudwatch": "moto.cloudwatch.models:cloudwatch_backends",
     "dynamodb": "moto.dynamodb.models:dynamodb_backends",
     "firehose": "moto.firehose.models:firehose_backends",
     "glue": "moto.glue.models:glue_backends",

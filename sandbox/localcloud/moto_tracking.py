@@ -40,6 +40,7 @@ class LiveInstances:
     def __init__(self, instances: Iterable[Any] = ()) -> None:
         self._refs: dict[int, _Ref] = {}  # id of the instance -> a weak reference to it
         self._freed: collections.deque[_Ref] = collections.deque()  # filled by the collector, emptied by append
+        self._on_freed = self._freed.append  # one callback shared by every reference
         self._pinned: list[Any] = []  # instances that cannot be referred to weakly
         self._lock = threading.Lock()
         for instance in instances:
@@ -47,7 +48,7 @@ class LiveInstances:
 
     def append(self, instance: Any) -> None:
         try:
-            ref = _Ref(instance, self._freed.append)
+            ref = _Ref(instance, self._on_freed)
         except TypeError:
             self._pinned.append(instance)
             return

@@ -147,3 +147,29 @@ def test_a_body_that_is_not_cbor_is_a_400_serialization_error(localcloud):
     SigV4Auth(Credentials("test", "test"), "kinesis", "us-east-1").add_auth(request)
     answer = requests.post(url, data=request.body, headers=dict(request.headers), timeout=10)
     assert answer.status_code == 400 and cbor.decode(answer.content)["__type"] == "SerializationException"
+
+
+def test_stream_metrics_are_one_statistic_set_per_minute_that_cloudwatch_answers(localcloud):
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    kinesis, watch = client("kinesis", localcloud.settings), client("cloudwatch", localcloud.settings)
+    kinesis.create_stream(StreamName="zz-metrics", ShardCount=1)
+    start = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    calls = [3, 1, 5, 2]  # records per call
+    for count in calls:
+        kinesis.put_records(StreamName="zz-metrics", Records=[{"Data": b"abcd", "PartitionKey": "k"}] * count)
+    kinesis.put_record(StreamName="zz-metrics", Data=b"abcdefgh", PartitionKey="k")
+    kept = [d for d in cloudwatch_backends["000000000000"]["us-east-1"].metric_data
+            if d.namespace == "AWS/Kinesis" and d.dimensions[0].value == "zz-metrics"]
+    assert len(kept) <= 4  # two metrics, one data point each per minute (moto kept 2 per call)
+    stats = watch.get_metric_statistics(
+        Namespace="AWS/Kinesis", MetricName="IncomingRecords", Dimensions=[{"Name": "StreamName", "Value": "zz-metrics"}],
+        StartTime=start, EndTime=start.replace(year=start.year + 1), Period=60,
+        Statistics=["Sum", "SampleCount", "Minimum", "Maximum"])["Datapoints"]
+    assert sum(p["Sum"] for p in stats) == sum(calls) + 1
+    assert sum(p["SampleCount"] for p in stats) == len(calls) + 1
+    assert min(p["Minimum"] for p in stats) == 1 and max(p["Maximum"] for p in stats) == 5
+    data = watch.get_metric_data(MetricDataQueries=[{"Id": "b", "MetricStat": {"Metric": {
+        "Namespace": "AWS/Kinesis", "MetricName": "IncomingBytes", "Dimensions": [{"Name": "StreamName", "Value": "zz-metrics"}]},
+        "Period": 60, "Stat": "Sum"}}], StartTime=start, EndTime=start.replace(year=start.year + 1))
+    assert sum(data["MetricDataResults"][0]["Values"]) == 5 * sum(calls) + 9  # data and partition key, as moto counts

@@ -11,6 +11,13 @@
 - ``KinesisBackend.put_resource_policy``: moto stores a policy for any ARN; AWS answers
   ResourceNotFoundException when the stream does not exist
   (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_PutResourcePolicy.html).
+- ``KinesisBackend._send_stream_metrics``: moto added two CloudWatch data points (IncomingBytes,
+  IncomingRecords) per PutRecord(s) call and kept them all, ~1 KB per call for as long as the stack
+  ran. Kinesis sends its stream-level metrics once a minute
+  (https://docs.aws.amazon.com/streams/latest/dev/monitoring-with-cloudwatch.html): here each
+  stream's minute is one statistic set (SampleCount = the put calls, Sum, Minimum, Maximum), updated
+  in place as calls arrive, so GetMetricStatistics/GetMetricData answer what AWS's basic metrics
+  answer and memory grows per minute, not per call.
 - ``Consumer.__init__``: AWS's consumer ARN ends in ``:`` and the consumer's creation time in epoch
   seconds (``stream/S/consumer/C:1525898737``), moto's in the name
   (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_RegisterStreamConsumer.html).
@@ -21,6 +28,7 @@ from __future__ import annotations
 import calendar
 import itertools
 import json
+import threading
 import uuid
 from typing import Any, Callable
 
@@ -34,7 +42,9 @@ DECOMPOSE_ITERATOR = seam.target("moto.kinesis.models:", "decompose_shard_iterat
 PUT_POLICY = seam.target("moto.kinesis.models:KinesisBackend", "put_resource_policy", "(self, resource_arn, policy_doc)")
 CONSUMER_INIT = seam.target("moto.kinesis.models:Consumer", "__init__",
                             "(self, consumer_name, account_id, region_name, stream_arn)")
-TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY, CONSUMER_INIT)
+STREAM_METRICS = seam.target("moto.kinesis.models:KinesisBackend", "_send_stream_metrics",
+                             "(self, stream_name, incoming_bytes, incoming_records)")
+TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY, CONSUMER_INIT, STREAM_METRICS)
 
 SUBSCRIBE = "SubscribeToShard"
 
@@ -45,6 +55,7 @@ def install(patches: seam.Patches, subscriptions: Subscriptions) -> None:
     patches.replace(DECOMPOSE_ITERATOR, _fresh_iterators_read)
     patches.replace(PUT_POLICY, _policy_of_existing_stream)
     patches.replace(CONSUMER_INIT, _consumer_arn_with_creation_time)
+    patches.replace(STREAM_METRICS, _metrics_per_minute)
 
 
 def _dispatch(dispatch: Callable[..., Any], subscriptions: Subscriptions) -> Callable[..., Any]:
@@ -118,3 +129,32 @@ def _consumer_arn_with_creation_time(init: Callable[..., None]) -> Callable[...,
         consumer.consumer_arn = f"{consumer.consumer_arn}:{calendar.timegm(consumer.created.utctimetuple())}"
 
     return consumer_init
+
+
+STREAM_METRIC_UNITS = (("IncomingBytes", "Bytes"), ("IncomingRecords", "Count"))
+OPEN_MINUTES = "_localcloud_kinesis_minutes"  # on the CloudWatch backend: gone with it on a reset
+
+
+def _metrics_per_minute(send: Callable[..., None]) -> Callable[..., None]:
+    lock = threading.Lock()
+
+    def send_stream_metrics(backend: Any, stream_name: str, incoming_bytes: int, incoming_records: int) -> None:
+        watch = seam.backend("cloudwatch", backend.account_id, backend.region_name)
+        minute = seam.utcnow().replace(second=0, microsecond=0)
+        values = (float(incoming_bytes), float(incoming_records))
+        with lock:
+            open_minutes = watch.__dict__.setdefault(OPEN_MINUTES, {})
+            for (name, unit), value in zip(STREAM_METRIC_UNITS, values):
+                datum = open_minutes.get((stream_name, name))
+                if datum is not None and datum.timestamp == minute:
+                    datum.sample_count += 1
+                    datum.sum += value
+                    datum.min, datum.max = min(datum.min, value), max(datum.max, value)
+                    continue
+                datum = seam.CloudWatchStatisticSet(
+                    namespace="AWS/Kinesis", name=name, min_stat=value, max_stat=value, sample_count=1.0,
+                    sum_stat=value, dimensions=[{"Name": "StreamName", "Value": stream_name}], timestamp=minute, unit=unit)
+                watch.metric_data.append(datum)
+                open_minutes[(stream_name, name)] = datum
+
+    return send_stream_metrics
