@@ -22,5 +22,5 @@ class KinesisProtocol(ServiceExtension):
 
     def start(self, runtime: Runtime) -> Subscriptions:
         subscriptions = Subscriptions()
-        hooks.install(self.patches, subscriptions)
+        hooks.install(self.patches, subscriptions, runtime.settings.state_dir / "kinesis")
         return subscriptions

@@ -18,6 +18,10 @@
   stream's minute is one statistic set (SampleCount = the put calls, Sum, Minimum, Maximum), updated
   in place as calls arrive, so GetMetricStatistics/GetMetricData answer what AWS's basic metrics
   answer and memory grows per minute, not per call.
+- ``Shard.__init__``, ``Shard.get_records``, ``Shard.get_sequence_number_at``: a shard's records
+  are kept in a ``ShardLog`` (shard_log.py: the newest in memory, the older on disk) instead of
+  moto's OrderedDict, so what a stream keeps for its retention does not grow the process; GetRecords
+  and AT_TIMESTAMP iterators find their start by binary search where moto walked every record.
 - ``Consumer.__init__``: AWS's consumer ARN ends in ``:`` and the consumer's creation time in epoch
   seconds (``stream/S/consumer/C:1525898737``), moto's in the name
   (https://docs.aws.amazon.com/kinesis/latest/APIReference/API_RegisterStreamConsumer.html).
@@ -30,10 +34,12 @@ import itertools
 import json
 import threading
 import uuid
+from pathlib import Path
 from typing import Any, Callable
 
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.kinesis import cbor
+from sandbox.localcloud.kinesis.shard_log import ShardLog
 from sandbox.localcloud.kinesis.subscriptions import Subscriptions
 
 DISPATCH = seam.target("moto.kinesis.responses:KinesisResponse", "_dispatch", "(self, request, full_url=None, headers=None)")
@@ -44,18 +50,27 @@ CONSUMER_INIT = seam.target("moto.kinesis.models:Consumer", "__init__",
                             "(self, consumer_name, account_id, region_name, stream_arn)")
 STREAM_METRICS = seam.target("moto.kinesis.models:KinesisBackend", "_send_stream_metrics",
                              "(self, stream_name, incoming_bytes, incoming_records)")
-TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY, CONSUMER_INIT, STREAM_METRICS)
+SHARD_INIT = seam.target("moto.kinesis.models:Shard", "__init__",
+                         "(self, shard_id, starting_hash, ending_hash, parent=None, adjacent_parent=None)")
+SHARD_GET_RECORDS = seam.target("moto.kinesis.models:Shard", "get_records", "(self, last_sequence_id, limit)")
+SHARD_NUMBER_AT = seam.target("moto.kinesis.models:Shard", "get_sequence_number_at", "(self, at_timestamp)")
+TARGETS = (DISPATCH, COMPOSE_ITERATOR, DECOMPOSE_ITERATOR, PUT_POLICY, CONSUMER_INIT, STREAM_METRICS,
+           SHARD_INIT, SHARD_GET_RECORDS, SHARD_NUMBER_AT)
 
 SUBSCRIBE = "SubscribeToShard"
 
 
-def install(patches: seam.Patches, subscriptions: Subscriptions) -> None:
+def install(patches: seam.Patches, subscriptions: Subscriptions, records_dir: Path | None) -> None:
+    """`records_dir`: where shards keep their older records (None: the system's temporary directory)."""
     patches.replace(DISPATCH, lambda dispatch: _dispatch(dispatch, subscriptions))
     patches.replace(COMPOSE_ITERATOR, _fresh_iterators)
     patches.replace(DECOMPOSE_ITERATOR, _fresh_iterators_read)
     patches.replace(PUT_POLICY, _policy_of_existing_stream)
     patches.replace(CONSUMER_INIT, _consumer_arn_with_creation_time)
     patches.replace(STREAM_METRICS, _metrics_per_minute)
+    patches.replace(SHARD_INIT, lambda init: _records_in_a_log(init, records_dir))
+    patches.replace(SHARD_GET_RECORDS, _records_found_by_search)
+    patches.replace(SHARD_NUMBER_AT, _number_found_by_search)
 
 
 def _dispatch(dispatch: Callable[..., Any], subscriptions: Subscriptions) -> Callable[..., Any]:
@@ -158,3 +173,44 @@ def _metrics_per_minute(send: Callable[..., None]) -> Callable[..., None]:
                 open_minutes[(stream_name, name)] = datum
 
     return send_stream_metrics
+
+
+def _new_record() -> Any:
+    return object.__new__(seam.KinesisRecord)  # a view of a stored record: not tracked (moto_tracking.py)
+
+
+def _records_in_a_log(init: Callable[..., None], records_dir: Path | None) -> Callable[..., None]:
+    def shard_init(shard: Any, *args: Any, **kwargs: Any) -> None:
+        init(shard, *args, **kwargs)
+        shard.records = ShardLog(records_dir, _new_record)
+
+    return shard_init
+
+
+def _records_found_by_search(get_records: Callable[..., Any]) -> Callable[..., Any]:
+    def shard_get_records(shard: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
+        log = shard.records
+        if not isinstance(log, ShardLog):  # a shard moto emptied when it split (a plain dict again)
+            return get_records(shard, last_sequence_id, limit)
+        last = int(last_sequence_id)
+        total = len(log)
+        start = log.first_after(last)
+        end = total if not limit else min(total, start + limit)
+        found = [log.record_at(i) for i in range(start, end)]
+        if not found:
+            return [], last, 0
+        behind = log.arrival_at(total - 1) - found[-1].created_at  # as moto: newest minus the last read
+        return found, found[-1].sequence_number, int(behind * 1000)
+
+    return shard_get_records
+
+
+def _number_found_by_search(number_at: Callable[..., Any]) -> Callable[..., Any]:
+    def get_sequence_number_at(shard: Any, at_timestamp: float) -> int:
+        log = shard.records
+        if not isinstance(log, ShardLog):
+            return number_at(shard, at_timestamp)
+        i = log.first_at_or_after_time(at_timestamp)  # the last record that arrived before it, or 0
+        return log.number_at(i - 1) if i > 0 else 0
+
+    return get_sequence_number_at

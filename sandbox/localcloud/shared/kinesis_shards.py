@@ -1,8 +1,8 @@
 """Read a Kinesis stream's shards straight from moto's in-process store (no GetRecords round trip).
 
 Used by event source mappings (esm/kinesis_poller.py) and Firehose's Kinesis source
-(firehose/sources.py). moto numbers a shard's records 1, 2, 3... and keeps them in an OrderedDict
-keyed by that number, so a read is `limit` dictionary look-ups after a position: no scan, no copy.
+(firehose/sources.py). moto numbers a shard's records 1, 2, 3... and keeps them by that number (in a
+ShardLog, kinesis/shard_log.py), so a read is `limit` dictionary look-ups after a position: no scan, no copy.
 That keeps the pollers within the throughput goal on two cores (GetRecords through HTTP would cost
 more than moto's own PutRecords).
 
@@ -14,7 +14,6 @@ https://docs.aws.amazon.com/kinesis/latest/APIReference/API_GetRecords.html
 
 from __future__ import annotations
 
-import bisect
 from enum import StrEnum
 from typing import Any, Callable, TypeVar
 
@@ -50,9 +49,9 @@ class KinesisShard:
         if position is StartingPosition.LATEST:
             return last
         if position is StartingPosition.AT_TIMESTAMP and timestamp is not None:
-            keys = list(records)
-            index = bisect.bisect_left(keys, timestamp, key=lambda k: records[k].created_at)
-            return keys[index - 1] if index > 0 else first - 1
+            # the last record that arrived before `timestamp` (0: none did), found by moto's shard
+            # (a binary search: kinesis/hooks.py)
+            return self.shard.get_sequence_number_at(timestamp) or first - 1
         return first - 1
 
     def read(self, after: int, limit: int, convert: Callable[[int, Any], T]) -> list[T]:
