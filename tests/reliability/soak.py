@@ -61,6 +61,10 @@ class SoakResult:
     def lost_nothing(self) -> bool:
         return self.failed == 0 and not any(self.mismatched.values()) and self.dead_letters == 0
 
+    def started_late(self) -> set[str]:
+        """Components absent from the first sample (see `_judged`)."""
+        return set().union(*self.components) - set(self.components[0]) if self.components else set()
+
     def growth_by_component(self) -> list[tuple[str, int, int]]:
         """(component, bytes at the start, bytes at the end), the largest growth first."""
         if len(self.components) < 2:
@@ -76,6 +80,7 @@ class SoakResult:
                 f"lines a pass), memory {self.baseline_bytes / 2**20:.0f} → {self.final_bytes / 2**20:.0f} MiB "
                 f"({self.growth:+.1%}, {self.bytes_per_record:.0f} B per record sent), lost nothing: {self.lost_nothing}"
                 + "".join(f"\n  {name}: {start / 2**20:.0f} -> {end / 2**20:.0f} MiB"
+                          + (" (started during the run)" if name in self.started_late() else "")
                           for name, start, end in self.growth_by_component()))
 
 
@@ -127,7 +132,20 @@ def run_soak(settings: Settings, *, rate: float, seconds: float, distinct: int, 
     _sample(result, settings, time.monotonic() - started)
     result.mismatched = {k: v for k, v in orders.table_matches(settings, want).items() if v}
     result.dead_letters = len(orders.drain_dlq(settings))
-    head = [rss for _, rss in result.samples[:3]]
-    result.baseline_bytes = int(statistics.median(head)) if head else 0
-    result.final_bytes = result.samples[-1][1]
+    result.baseline_bytes, result.final_bytes = _judged(result.components)
     return result
+
+
+def _judged(components: list[dict[str, int]]) -> tuple[int, int]:
+    """(baseline, final) bytes of the measured components: each from the median of its first three
+    samples to its last (0 if it ended). A process that starts during the run (a Lambda worker that
+    the rate alarm's first invocation spawns, one more worker under load) counts from its first
+    sample: starting it is a one-time cost, and `render` lists it as started during the run."""
+    measured = [{name: size for name, size in parts.items() if not name.startswith(procs.STREAM_JOB)}
+                for parts in components]
+    baseline = final = 0
+    for name in set().union(*measured) if measured else ():
+        seen = [parts[name] for parts in measured if name in parts]
+        baseline += int(statistics.median(seen[:3]))
+        final += measured[-1].get(name, 0)
+    return baseline, final
