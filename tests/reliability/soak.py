@@ -9,13 +9,15 @@ tree (tests/reliability/procs.py) without pipeline 3's stream job (see `_sample`
 `sample_every` seconds; growth compares the end to the first samples taken once the first pass is in
 the table (workers spawned, caches warm).
 
-Known gap: Kinesis keeps every record for its 24 h retention, as AWS does, so a long soak's memory
-includes the stream's records: ~0.8 KB each in localcloud for a 229-byte order line (tracemalloc: the
-base64 Data string moto keeps from the request's JSON, ~410 B; the Record object, ~130 B; the shard's
-dict slot, ~130 B; two timestamps, ~64 B). The report breaks the growth down by process (the
+Memory the stack keeps per order was ~3-4 KB until three things were found in localcloud (docs/
+RELIABILITY.md): moto's list of every model instance ever made (moto_tracking.py), two CloudWatch
+data points kept per PutRecords call (one statistic set per minute now), and every Kinesis record
+in memory (older ones on disk now, kinesis/shard_log.py). What still grows with the orders is data
+the stack stores: the lake's objects in moto's S3 (Firehose delivers every order line there) and
+24 bytes of index per Kinesis record. The report breaks the growth down by process (the
 supervisor, which runs localcloud, each Lambda function's workers, the stream job's driver and JVM,
 PostgreSQL, osmem-server): the stream job's JVM and Python workers come and go, so the sum moves
-both ways while the supervisor's share grows with the records kept.
+both ways.
 """
 
 from __future__ import annotations
