@@ -88,11 +88,7 @@ class KinesisDestinations:
                            "'updateKinesisStreamingConfiguration.approximateCreationDateTimePrecision' failed to "
                            "satisfy constraint: Member must satisfy enum value set: [MILLISECOND, MICROSECOND]")
         with self._lock:
-            destination = self._destinations.get(self._key(request, table), {}).get(stream_arn)
-            if destination is None or destination["DestinationStatus"] != "ACTIVE":
-                raise ApiError("ValidationException", "Table is not in a valid state to enable Kinesis Streaming "
-                               f"Destination: No streaming destination with streamArn: {stream_arn} found for "
-                               f"table with tableName: {table.name}")
+            destination = self._active(request, table, stream_arn, "enable")
             if destination["ApproximateCreationDateTimePrecision"] == precision:
                 raise ApiError("ValidationException", f"Invalid Request: Precision is already set to the desired "
                                f"value of {precision} for tableId: {_table_id(table)}, kdsArn: {stream_arn}")
@@ -105,11 +101,7 @@ class KinesisDestinations:
         table = _table(request)
         stream_arn = request.require("StreamArn")
         with self._lock:
-            destination = self._destinations.get(self._key(request, table), {}).get(stream_arn)
-            if destination is None or destination["DestinationStatus"] != "ACTIVE":
-                raise ApiError("ValidationException", "Table is not in a valid state to disable Kinesis Streaming "
-                               f"Destination: No streaming destination with streamArn: {stream_arn} found for "
-                               f"table with tableName: {table.name}")
+            destination = self._active(request, table, stream_arn, "disable")
             destination["DestinationStatus"] = "DISABLED"
         return {"TableName": table.name, "StreamArn": stream_arn, "DestinationStatus": "DISABLING"}
 
@@ -143,6 +135,16 @@ class KinesisDestinations:
                 stream.put_record(key, None, base64.b64encode(_json(document).encode()).decode())
 
     # -- engine -----------------------------------------------------------------------------------
+    def _active(self, request: Request, table: Any, stream_arn: str, verb: str) -> dict[str, Any]:
+        """The table's ACTIVE destination to `stream_arn` (under the lock), or AWS's ValidationException
+        (its wording says "enable" for an update, "disable" for a disable)."""
+        destination = self._destinations.get(self._key(request, table), {}).get(stream_arn)
+        if destination is None or destination["DestinationStatus"] != "ACTIVE":
+            raise ApiError("ValidationException", f"Table is not in a valid state to {verb} Kinesis Streaming "
+                           f"Destination: No streaming destination with streamArn: {stream_arn} found for "
+                           f"table with tableName: {table.name}")
+        return destination
+
     @staticmethod
     def _key(request: Request, table: Any) -> TableKey:
         return request.account_id, request.region, table.name
