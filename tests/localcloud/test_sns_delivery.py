@@ -210,8 +210,7 @@ def test_notifications_are_signed_with_signature_version_1_unless_the_topic_asks
     from sandbox.localcloud import moto_seam as seam
 
     sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
-    url = sqs.create_queue(QueueName="zz-signed")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = _queue(localcloud.settings)
     topic = sns.create_topic(Name="zz-signed")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     certificates = set()
@@ -250,8 +249,7 @@ def test_fifo_topic_numbers_deduplicates_and_leaves_standard_queues_without_fifo
     from sandbox.waiting import wait_until
 
     sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
-    url = sqs.create_queue(QueueName="zz-fifo-to-standard")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = _queue(localcloud.settings)
     topic = sns.create_topic(Name="zz-fifo.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
     subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
                                  ReturnSubscriptionArn=True)["SubscriptionArn"]
@@ -282,8 +280,7 @@ def test_json_message_structure_uses_the_protocol_entry_only_when_it_is_a_string
     from sandbox.waiting import wait_until
 
     sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
-    url = sqs.create_queue(QueueName="zz-structure")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = _queue(localcloud.settings)
     topic = sns.create_topic(Name="zz-structure")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
 
@@ -302,8 +299,7 @@ def test_raw_delivery_keeps_binary_attributes_binary(localcloud):
     from sandbox.waiting import wait_until
 
     sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
-    url = sqs.create_queue(QueueName="zz-raw-binary")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = _queue(localcloud.settings)
     topic = sns.create_topic(Name="zz-raw-binary", Attributes={"SignatureVersion": "2"})["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
 
@@ -320,8 +316,7 @@ def test_a_standard_topic_passes_the_message_group_id_to_a_standard_queue(localc
     from sandbox.waiting import wait_until
 
     sns, sqs = client("sns", localcloud.settings), client("sqs", localcloud.settings)
-    url = sqs.create_queue(QueueName="zz-fair-queue")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, queue_arn = _queue(localcloud.settings)
     topic = sns.create_topic(Name="zz-fair-topic")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
 
