@@ -4,6 +4,8 @@ records come back, by number, in order, through moto's GetRecords and the in-pro
 from __future__ import annotations
 
 import base64
+import bisect
+import random
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -36,7 +38,7 @@ def test_records_read_back_the_same_from_the_file_and_from_memory(tmp_path):
                for n in range(1, 21)]
     for record in written:
         log[record.sequence_number] = record
-    assert len(log._tail) < 8 and len(log._offsets) > 1  # most went to the file
+    assert len(log._tail) < 8 and len(log._block_at) > 1  # most went to the file
     assert list(log) == [r.sequence_number for r in written] and next(reversed(log)) == written[-1].sequence_number
     for want, got in zip(written, log.values()):
         assert (got.partition_key, got.data, got.sequence_number, got.explicit_hash_key, got.created_at_datetime,
@@ -55,6 +57,35 @@ def test_bytes_data_stays_bytes_and_records_out_of_order_are_refused(tmp_path):
     assert log.first_after(2) == 2 and log.first_after(6) == 3
     with pytest.raises(ValueError, match="increasing sequence order"):
         log[4] = _record(4)
+    with pytest.raises(ValueError, match="increasing sequence order"):
+        log[2] = _record(2)  # below a number that went to the file
+
+
+def test_look_ups_by_number_and_by_time_agree_with_a_plain_scan_across_many_blocks(tmp_path):
+    rng = random.Random(7)
+    log = _log(tmp_path, tail_size=5)
+    start, numbers, times = datetime(2026, 11, 28, 12), [], []
+    number, at = 1000, start
+    for _ in range(400):
+        number += rng.choice((1, 1, 1, 2, 7))  # mostly consecutive, with gaps
+        at += timedelta(microseconds=rng.choice((0, 0, 1, 250, 10**6)))  # equal arrival times too
+        log[number] = _record(number, data=f"n{number}", at=at)
+        numbers.append(number)
+        times.append(at)
+    assert len(log._block_at) > 30 and len(log._tail) < 10
+    assert list(log) == numbers and list(reversed(log)) == numbers[::-1] and len(log) == 400
+    for probe in range(numbers[0] - 2, numbers[-1] + 3):
+        want = bisect.bisect_right(numbers, probe)
+        assert log.first_after(probe) == want, probe
+        assert (probe in log) == (probe in numbers) and (log.get(probe).data if probe in log else None) == (
+            f"n{probe}" if probe in numbers else None)
+    epoch = datetime(1970, 1, 1)
+    for moment in {start - timedelta(seconds=1), *times, *(t + timedelta(microseconds=1) for t in times)}:
+        want = bisect.bisect_left(times, moment)
+        assert log.first_at_or_after_time((moment - epoch) / timedelta(microseconds=1) / 1e6) == want, moment
+    for i in rng.sample(range(400), 60):  # out of order: blocks leave and re-enter the cache
+        assert (log.number_at(i), log.arrival_at(i), log.record_at(i).data) == (
+            numbers[i], (times[i] - epoch) / timedelta(microseconds=1) / 1e6, f"n{numbers[i]}")
 
 
 def test_get_records_and_iterators_read_a_stream_whose_records_spilled_to_disk(localcloud):
