@@ -33,6 +33,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.eventstream import EventStreamEncoder
 from moto.core.utils import utcnow
 from moto.kinesis.models import Record as KinesisRecord
+from moto.logs.models import LogEvent
 from moto.firehose.exceptions import (
     ConcurrentModificationException as FirehoseConcurrentModification,
     InvalidArgumentException as FirehoseInvalidArgument,
@@ -57,6 +58,7 @@ __all__ = [
     "FirehoseInvalidArgument",
     "FirehoseResourceNotFound",
     "KinesisRecord",
+    "LogEvent",
     "LambdaClientError",
     "MOTO_VERSION",
     "MotoRESTError",

@@ -16,13 +16,11 @@ process, as moto's objects are).
 from __future__ import annotations
 
 import io
-import os
-import tempfile
-import threading
 from pathlib import Path
 from typing import Any, Callable
 
 from sandbox.localcloud import moto_seam as seam
+from sandbox.localcloud.spill import AppendOnlyFile
 
 VALUE = seam.target("moto.s3.models:FakeKey", "value", "(self)")
 TARGETS = (VALUE,)
@@ -30,34 +28,11 @@ TARGETS = (VALUE,)
 IN_MEMORY_BYTES = 16 * 1024
 
 
-class BodyStore:
+class BodyStore(AppendOnlyFile):
     """One append-only file of object bodies."""
 
     def __init__(self, directory: Path | None) -> None:
-        self._directory = directory
-        self._file: Any = None
-        self._end = 0
-        self._lock = threading.Lock()
-
-    def append(self, body: bytes) -> int:
-        """Write `body` at the end of the file; returns its offset."""
-        with self._lock:
-            if self._file is None:
-                if self._directory is not None:
-                    self._directory.mkdir(parents=True, exist_ok=True)
-                self._file = tempfile.TemporaryFile(dir=self._directory, prefix="s3-bodies-")
-            offset, self._end = self._end, self._end + len(body)
-        os.pwrite(self._file.fileno(), body, offset)  # the range is this writer's alone
-        return offset
-
-    def read(self, offset: int, size: int) -> bytes:
-        return os.pread(self._file.fileno(), size, offset) if size else b""
-
-    def close(self) -> None:
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+        super().__init__(directory, prefix="s3-bodies-")
 
 
 class StoredBody:

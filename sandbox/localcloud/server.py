@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Sequence
 
-from sandbox.localcloud import moto_answers, moto_fastpaths, moto_tracking, s3_storage
+from sandbox.localcloud import log_events, moto_answers, moto_fastpaths, moto_tracking, s3_storage
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.registry import EXTENSIONS
 from sandbox.localcloud.runtime import Extension, Runtime
@@ -45,6 +45,7 @@ class LocalCloud:
         moto_fastpaths.install(self._patches)
         moto_tracking.install(self._patches)
         s3_storage.install(self._patches, s3_storage.BodyStore(self.settings.state_dir / "s3"))
+        log_events.install(self._patches, self.settings.state_dir / "logs")
         moto_answers.install(self._patches)
         self._patches.replace(RESET, self._reset_hook)
         for make in self._extensions:

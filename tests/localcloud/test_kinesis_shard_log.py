@@ -38,7 +38,7 @@ def test_records_read_back_the_same_from_the_file_and_from_memory(tmp_path):
                for n in range(1, 21)]
     for record in written:
         log[record.sequence_number] = record
-    assert len(log._tail) < 8 and len(log._block_at) > 1  # most went to the file
+    assert len(log._tail) < 8 and log._spilled.blocks > 1  # most went to the file
     assert list(log) == [r.sequence_number for r in written] and next(reversed(log)) == written[-1].sequence_number
     for want, got in zip(written, log.values()):
         assert (got.partition_key, got.data, got.sequence_number, got.explicit_hash_key, got.created_at_datetime,
@@ -72,7 +72,7 @@ def test_look_ups_by_number_and_by_time_agree_with_a_plain_scan_across_many_bloc
         log[number] = _record(number, data=f"n{number}", at=at)
         numbers.append(number)
         times.append(at)
-    assert len(log._block_at) > 30 and len(log._tail) < 10
+    assert log._spilled.blocks > 30 and len(log._tail) < 10
     assert list(log) == numbers and list(reversed(log)) == numbers[::-1] and len(log) == 400
     for probe in range(numbers[0] - 2, numbers[-1] + 3):
         want = bisect.bisect_right(numbers, probe)

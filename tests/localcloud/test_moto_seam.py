@@ -9,11 +9,11 @@ from pathlib import Path
 import moto
 import pytest
 
-from sandbox.localcloud import moto_answers, moto_fastpaths, moto_seam as seam, moto_tracking, s3_storage, server
+from sandbox.localcloud import log_events, moto_answers, moto_fastpaths, moto_seam as seam, moto_tracking, s3_storage, server
 from sandbox.localcloud.registry import EXTENSIONS
 
 ROOT = Path(__file__).resolve().parents[2]
-EVERY_TARGET = [t for extension in EXTENSIONS for t in extension.targets] + list(moto_fastpaths.TARGETS) + list(moto_answers.TARGETS) + list(moto_tracking.TARGETS) + list(s3_storage.TARGETS) + [server.RESET]
+EVERY_TARGET = [t for extension in EXTENSIONS for t in extension.targets] + list(moto_fastpaths.TARGETS) + list(moto_answers.TARGETS) + list(moto_tracking.TARGETS) + list(s3_storage.TARGETS) + list(log_events.TARGETS) + [server.RESET]
 
 
 def test_moto_is_pinned_to_the_version_the_hooks_are_written_for():
