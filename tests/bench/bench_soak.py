@@ -42,7 +42,9 @@ def main() -> int:
     report.row("soak: stack memory growth", result.growth * 100, "%", goal=GOAL_GROWTH * 100, lower_is_better=True,
                note=f"{result.baseline_bytes / 2**20:.0f} -> {result.final_bytes / 2**20:.0f} MiB")
     report.row("soak: memory growth per record sent", result.bytes_per_record, "B",
-               note="24 B of it: the Kinesis index of each record kept")
+               note="start to end, one-time steps included")
+    report.row("soak: memory trend over the last third, per record sent", result.late_trend_per_record, "B",
+               note="least squares: what is kept per order once start-up steps are behind")
     for name, start, end in result.growth_by_component()[:3]:
         report.row(f"soak: growth of {name}", (end - start) / 2**20, "MiB", note=f"{start / 2**20:.0f} -> {end / 2**20:.0f} MiB")
     report.row("soak: nothing lost (table = last pass, DLQ empty)", 1.0 if result.lost_nothing else 0.0, "bool",

@@ -9,15 +9,15 @@ tree (tests/reliability/procs.py) without pipeline 3's stream job (see `_sample`
 `sample_every` seconds; growth compares the end to the first samples taken once the first pass is in
 the table (workers spawned, caches warm).
 
-Memory the stack keeps per order was ~3-4 KB until three things were found in localcloud (docs/
-RELIABILITY.md): moto's list of every model instance ever made (moto_tracking.py), two CloudWatch
-data points kept per PutRecords call (one statistic set per minute now), and every Kinesis record
-in memory (older ones on disk now, kinesis/shard_log.py). What still grows with the orders is data
-the stack stores: the lake's objects in moto's S3 (Firehose delivers every order line there) and
-24 bytes of index per Kinesis record. The report breaks the growth down by process (the
-supervisor, which runs localcloud, each Lambda function's workers, the stream job's driver and JVM,
-PostgreSQL, osmem-server): the stream job's JVM and Python workers come and go, so the sum moves
-both ways.
+Memory the stack keeps per order was ~3-4 KB until what localcloud kept in memory was found
+(docs/BENCHMARKS.md, "What grew"): moto's list of every model instance ever made
+(moto_tracking.py), two CloudWatch data points per PutRecords call (one statistic set per minute
+now), and every Kinesis record, S3 body and CloudWatch Logs event (the older ones on disk now:
+spill.py). The report breaks the growth down by process (the supervisor, which runs localcloud,
+each Lambda function's workers, the stream job's driver and JVM, PostgreSQL, osmem-server): the
+stream job's JVM and Python workers come and go, so the sum moves both ways. Beside the growth from
+start to end it gives the trend over the last third of the run, which one-time steps (PostgreSQL's
+first timed checkpoint) do not reach.
 """
 
 from __future__ import annotations
@@ -60,6 +60,17 @@ class SoakResult:
         return (self.final_bytes - self.baseline_bytes) / self.sent if self.sent else float("nan")
 
     @property
+    def late_trend_per_record(self) -> float:
+        """Growth per record sent over the last third of the samples (least squares): what the stack
+        keeps per order once start-up steps are behind it (the first timed checkpoint of PostgreSQL,
+        for one, maps ~14 MiB of its shared memory five minutes after it starts)."""
+        late = self.samples[len(self.samples) * 2 // 3:]
+        if len(late) < 3 or not self.elapsed or late[0][0] == late[-1][0]:
+            return float("nan")
+        slope = statistics.linear_regression([t for t, _ in late], [size for _, size in late]).slope  # bytes/s
+        return slope / (self.sent / self.elapsed)
+
+    @property
     def lost_nothing(self) -> bool:
         return self.failed == 0 and not any(self.mismatched.values()) and self.dead_letters == 0
 
@@ -80,7 +91,8 @@ class SoakResult:
         return (f"soak {self.seconds:.0f} s at {self.rate:.0f} orders/s ({achieved:.0f}/s achieved): sent {self.sent} "
                 f"({self.distinct} distinct "
                 f"lines a pass), memory {self.baseline_bytes / 2**20:.0f} → {self.final_bytes / 2**20:.0f} MiB "
-                f"({self.growth:+.1%}, {self.bytes_per_record:.0f} B per record sent), lost nothing: {self.lost_nothing}"
+                f"({self.growth:+.1%}, {self.bytes_per_record:.0f} B per record sent; over the last third "
+                f"{self.late_trend_per_record:.0f} B per record), lost nothing: {self.lost_nothing}"
                 + "".join(f"\n  {name}: {start / 2**20:.0f} -> {end / 2**20:.0f} MiB"
                           + (" (started during the run)" if name in self.started_late() else "")
                           for name, start, end in self.growth_by_component()))

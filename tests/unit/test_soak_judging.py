@@ -29,3 +29,12 @@ def test_a_process_started_during_the_run_counts_from_its_first_sample_and_is_li
 def test_a_process_that_ended_counts_as_nothing_at_the_end():
     samples = [{"supervisor": 100 * MiB, "Lambda F": 50 * MiB}] * 3 + [{"supervisor": 100 * MiB}]
     assert _judged(samples) == (150 * MiB, 100 * MiB)
+
+
+def test_the_late_trend_leaves_out_a_step_in_the_first_two_thirds_and_sees_a_steady_climb():
+    flat_after_step = [(t, (100 if t < 30 else 114) * MiB) for t in range(0, 90, 5)]  # +14 MiB once, at 30 s
+    stepped = SoakResult(rate=100, seconds=90, sent=9000, failed=0, distinct=1, samples=flat_after_step, elapsed=90)
+    assert stepped.late_trend_per_record == 0.0
+    climbing = [(t, 100 * MiB + t * 1000) for t in range(0, 90, 5)]  # 1,000 B/s at 100 records/s
+    leaking = SoakResult(rate=100, seconds=90, sent=9000, failed=0, distinct=1, samples=climbing, elapsed=90)
+    assert abs(leaking.late_trend_per_record - 10.0) < 1e-6
