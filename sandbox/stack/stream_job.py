@@ -172,7 +172,7 @@ def job_status(settings: Settings, name: str) -> dict[str, Any]:
     if supervision is None:
         return {"state": "absent", "healthy": True, "detail": "not started by this stack"}
     result: dict[str, Any] = {
-        "restarts": supervision.get("restarts", 0), "pid": supervision.get("pid"),
+        "restarts": supervision.get("restarts", 0), "last_exit": supervision.get("last_exit"), "pid": supervision.get("pid"),
         **{k: status.get(k) for k in ("job_id", "last_batch_at", "last_arrival_at", "lag_seconds", "batches", "alarms_raised",
                                       "last_alarm", "config")},
     }

@@ -67,6 +67,8 @@ def component(pid: int) -> str:
     function = environ(pid).get("AWS_LAMBDA_FUNCTION_NAME")
     if function:
         return f"Lambda {function}"
+    if "spark-submit" in head:
+        return STREAM_JOB + " (launcher)"
     if "spark_jobs." in head:
         return STREAM_JOB + " (driver)"
     if "pyspark." in head:
@@ -80,12 +82,20 @@ def component(pid: int) -> str:
     return "other: " + (head[:40] or str(pid))
 
 
-def memory_by_component(pids: set[int]) -> dict[str, int]:
+PSS = ("Pss",)
+# the memory a process holds: its anonymous pages (heap, stacks, mmapped blocks) and shared memory
+# (PostgreSQL's buffers), each split among the processes sharing it; not the pages of files it maps
+# (code, libraries), which the kernel can drop and read again, and whose share of a library moves
+# whenever another process maps or unmaps it
+HELD = ("Pss_Anon", "Pss_Shmem")
+
+
+def memory_by_component(pids: set[int], fields: tuple[str, ...] = PSS) -> dict[str, int]:
     """`memory_bytes` summed per `component`."""
     out: dict[str, int] = {}
     for pid in pids:
         name = component(pid)
-        out[name] = out.get(name, 0) + memory_bytes({pid})
+        out[name] = out.get(name, 0) + memory_bytes({pid}, fields)
     return out
 
 
@@ -98,20 +108,32 @@ def lambda_workers(settings: Settings, function: str) -> list[int]:
                   if environ(pid).get("AWS_LAMBDA_FUNCTION_NAME") == function)
 
 
-def memory_bytes(pids: set[int]) -> int:
-    """Memory of these processes together: the sum of their PSS (/proc/<pid>/smaps_rollup), which
-    splits shared pages among the processes sharing them (PostgreSQL's backends share its buffers;
-    summed RSS would count them once per backend). VmRSS where smaps_rollup is missing."""
+
+
+def memory_bytes(pids: set[int], fields: tuple[str, ...] = PSS) -> int:
+    """Memory of these processes together: the sum of `fields` of their /proc/<pid>/smaps_rollup
+    (PSS by default, which splits shared pages among the processes sharing them: PostgreSQL's
+    backends share its buffers; summed RSS would count them once per backend). A kernel without
+    those fields (before Linux 5.9 for HELD's): their PSS; without smaps_rollup: VmRSS."""
     total = 0
     for pid in pids:
-        rollup = _read(f"/proc/{pid}/smaps_rollup").decode(errors="replace")
-        field = "Pss:" if rollup else "VmRSS:"
-        text = rollup or _read(f"/proc/{pid}/status").decode(errors="replace")
-        for line in text.splitlines():
-            if line.startswith(field):
-                total += int(line.split()[1]) * 1024
-                break
+        rollup = _kib_fields(_read(f"/proc/{pid}/smaps_rollup"))
+        if rollup:
+            total += sum(rollup[f] for f in fields) if all(f in rollup for f in fields) else rollup.get("Pss", 0)
+        else:
+            total += _kib_fields(_read(f"/proc/{pid}/status")).get("VmRSS", 0)
     return total
+
+
+def _kib_fields(text: bytes) -> dict[str, int]:
+    """`Name:   123 kB` lines as {name: bytes}."""
+    out = {}
+    for line in text.decode(errors="replace").splitlines():
+        name, _, rest = line.partition(":")
+        parts = rest.split()
+        if len(parts) == 2 and parts[1] == "kB" and parts[0].isdigit():
+            out[name] = int(parts[0]) * 1024
+    return out
 
 
 # -- sockets ----------------------------------------------------------------------------------------

@@ -4,10 +4,10 @@ The producer replays the same `distinct` order lines pass after pass at a steady
 stamping its number into the lines' Description, so the table's size stays constant and memory that
 grows is memory the stack keeps, not data it stores; at the end the table must equal the last pass's
 lines exactly (per-shard order means an earlier record skipped would have failed the batch or
-reached the on-failure DLQ, which must stay empty). Memory is the summed PSS of the stack's process
-tree (tests/reliability/procs.py) without pipeline 3's stream job (see `_sample`), sampled every
-`sample_every` seconds; growth compares the end to the first samples taken once the first pass is in
-the table (workers spawned, caches warm).
+reached the on-failure DLQ, which must stay empty). Memory is what the stack's processes hold, the
+PSS of their anonymous and shared memory (procs.HELD), without pipeline 3's stream job (see
+`_sample`), sampled every `sample_every` seconds; growth compares the end to the first samples taken
+once the first pass is in the table (workers spawned, caches warm).
 
 Memory the stack keeps per order was ~3-4 KB until what localcloud kept in memory was found
 (docs/BENCHMARKS.md, "What grew"): moto's list of every model instance ever made
@@ -31,6 +31,7 @@ from typing import Any
 from generators import orders as gen
 from sandbox.aws import client
 from sandbox.settings import Settings
+from sandbox.stack.stream_job import job_status
 from sandbox.waiting import wait_until
 from tests.reliability import orders, procs
 
@@ -44,10 +45,12 @@ class SoakResult:
     distinct: int
     baseline_bytes: int = 0
     final_bytes: int = 0
-    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, bytes of the measured components)
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds, bytes held by the measured components)
+    all_pages: list[int] = field(default_factory=list)  # the same components' PSS with the files they map, at each sample
     components: list[dict[str, int]] = field(default_factory=list)  # every component, at each sample
     mismatched: dict[str, Any] = field(default_factory=dict)
     dead_letters: int = 0
+    stream_job: dict[str, Any] = field(default_factory=dict)  # pipeline 3's job at the end (restarts, last exit)
     elapsed: float = 0.0  # the producer's wall time
 
     @property
@@ -71,6 +74,11 @@ class SoakResult:
         return slope / (self.sent / self.elapsed)
 
     @property
+    def all_pages_span(self) -> tuple[int, int]:
+        """The measured components' PSS with the files they map: the median of the first three samples, the last."""
+        return (int(statistics.median(self.all_pages[:3])), self.all_pages[-1]) if self.all_pages else (0, 0)
+
+    @property
     def lost_nothing(self) -> bool:
         return self.failed == 0 and not any(self.mismatched.values()) and self.dead_letters == 0
 
@@ -90,21 +98,29 @@ class SoakResult:
         achieved = self.sent / self.elapsed if self.elapsed else 0.0
         return (f"soak {self.seconds:.0f} s at {self.rate:.0f} orders/s ({achieved:.0f}/s achieved): sent {self.sent} "
                 f"({self.distinct} distinct "
-                f"lines a pass), memory {self.baseline_bytes / 2**20:.0f} → {self.final_bytes / 2**20:.0f} MiB "
+                f"lines a pass), memory held {self.baseline_bytes / 2**20:.0f} → {self.final_bytes / 2**20:.0f} MiB "
                 f"({self.growth:+.1%}, {self.bytes_per_record:.0f} B per record sent; over the last third "
-                f"{self.late_trend_per_record:.0f} B per record), lost nothing: {self.lost_nothing}"
+                f"{self.late_trend_per_record:.0f} B per record; with the files they map, PSS "
+                f"{self.all_pages_span[0] / 2**20:.0f} → {self.all_pages_span[1] / 2**20:.0f} MiB), lost nothing: {self.lost_nothing}"
                 + "".join(f"\n  {name}: {start / 2**20:.0f} -> {end / 2**20:.0f} MiB"
                           + (" (started during the run)" if name in self.started_late() else "")
-                          for name, start, end in self.growth_by_component()))
+                          for name, start, end in self.growth_by_component())
+                + (f"\n  the stream job restarted {self.stream_job['restarts']} times during the run, last exit: "
+                   f"{self.stream_job.get('last_exit')}" if self.stream_job.get("restarts") else ""))
 
 
 def _sample(result: SoakResult, settings: Settings, at: float) -> None:
-    """Memory by component; the growth is judged on every component but pipeline 3's stream job, whose
-    JVM heap and Python workers grow to their configured bounds and shrink again as Spark runs and
-    collects (it is not part of pipeline 1; its share is still reported)."""
-    parts = procs.memory_by_component(procs.stack_tree(settings))
+    """Memory by component: what each holds (procs.HELD: anonymous and shared memory, not the files
+    it maps, whose PSS moves when other processes map the same libraries: the stream job's Python
+    workers coming and going moved the supervisor's by 20 MiB). The growth is judged on every
+    component but pipeline 3's stream job, whose JVM heap and Python workers grow to their
+    configured bounds and shrink again as Spark runs and collects (it is not part of pipeline 1;
+    its share is still reported)."""
+    tree = procs.stack_tree(settings)
+    parts = procs.memory_by_component(tree, procs.HELD)
     result.components.append(parts)
     result.samples.append((at, sum(size for name, size in parts.items() if not name.startswith(procs.STREAM_JOB))))
+    result.all_pages.append(procs.memory_bytes({pid for pid in tree if not procs.component(pid).startswith(procs.STREAM_JOB)}))
 
 
 def _stamped(lines: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:
@@ -146,6 +162,7 @@ def run_soak(settings: Settings, *, rate: float, seconds: float, distinct: int, 
     _sample(result, settings, time.monotonic() - started)
     result.mismatched = {k: v for k, v in orders.table_matches(settings, want).items() if v}
     result.dead_letters = len(orders.drain_dlq(settings))
+    result.stream_job = job_status(settings, settings.names.alarms_job)
     result.baseline_bytes, result.final_bytes = _judged(result.components)
     return result
 
