@@ -17,6 +17,7 @@ a new ``LogEvent`` with the same fields, not added to moto's instance tracking (
 
 from __future__ import annotations
 
+import copy
 import struct
 import threading
 from pathlib import Path
@@ -35,6 +36,7 @@ class LogEvents:
     """A log stream's events, in the order they were put, the older ones on disk."""
 
     def __init__(self, directory: Path | None, make_event: Callable[[], Any], tail_size: int = 128) -> None:
+        self._directory = directory
         self._make_event = make_event  # an empty moto LogEvent (its fields are set on read)
         self._tail_size = tail_size
         self._tail: list[Any] = []
@@ -89,6 +91,14 @@ class LogEvents:
         event.ingestion_time, event.timestamp, event.event_id = _FIELDS.unpack_from(blob)
         event.message = blob[_FIELDS.size:].decode("utf-8", "surrogatepass")
         return event
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LogEvents:
+        """A copy with copies of the events (moto deep-copies a Lambda function, the logs backend it
+        refers to included, to publish a version)."""
+        copied = LogEvents(self._directory, self._make_event, self._tail_size)
+        memo[id(self)] = copied
+        copied.extend(copy.deepcopy(event, memo) for event in self)
+        return copied
 
     def __repr__(self) -> str:
         return f"LogEvents({len(self)} events, {len(self._tail)} in memory)"

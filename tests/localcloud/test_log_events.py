@@ -3,13 +3,17 @@ the same events come back, in order, through moto's GetLogEvents, FilterLogEvent
 
 from __future__ import annotations
 
+import copy
 import time
+import zipfile
+from io import BytesIO
 
 import pytest
 
 from sandbox.aws import client
 from sandbox.localcloud import moto_seam as seam
 from sandbox.localcloud.log_events import LogEvents
+from tests.localcloud.esm_helpers import Resources
 
 
 def _event(n: int, message: str | None = None):
@@ -40,6 +44,11 @@ def test_events_read_back_the_same_in_order_from_the_file_and_from_memory(tmp_pa
         events[43]
     assert not LogEvents(tmp_path, lambda: None)
 
+    copied = copy.deepcopy(events)  # as moto copies a function, and the logs backend with it, to publish a version
+    assert [_fields(e) for e in copied] == [_fields(e) for e in written]
+    copied.append(_event(43))
+    assert (len(copied), len(events)) == (44, 43)
+
 
 def test_get_filter_and_describe_read_a_stream_whose_events_spilled_to_disk(localcloud):
     logs = client("logs", localcloud.settings)
@@ -67,3 +76,19 @@ def test_get_filter_and_describe_read_a_stream_whose_events_spilled_to_disk(loca
     assert [e["message"] for e in found] == [m for m in messages if "needle" in m]
     [described] = logs.describe_log_streams(logGroupName="zz-spill")["logStreams"]
     assert (described["firstEventTimestamp"], described["lastEventTimestamp"]) == (start, start + 899)
+
+
+def test_a_function_published_at_creation_is_copied_with_the_log_events_on_disk(localcloud):
+    logs = client("logs", localcloud.settings)
+    logs.create_log_group(logGroupName="zz-copied")
+    logs.create_log_stream(logGroupName="zz-copied", logStreamName="s")
+    logs.put_log_events(logGroupName="zz-copied", logStreamName="s",
+                        logEvents=[{"timestamp": int(time.time() * 1000), "message": f"m{n}"} for n in range(600)])
+    code = BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return 1\n")
+    created = client("lambda", localcloud.settings).create_function(
+        FunctionName="zz-published", Runtime="python3.12", Handler="handler.handler", Code={"ZipFile": code.getvalue()},
+        Role=Resources(localcloud.settings).role(), Publish=True)
+    assert created["Version"] == "1"
+    assert len(logs.get_log_events(logGroupName="zz-copied", logStreamName="s", startFromHead=True)["events"]) == 600
