@@ -56,12 +56,6 @@ class AppendOnlyFile:
     def read(self, offset: int, size: int) -> bytes:
         return os.pread(self._file.fileno(), size, offset) if size else b""
 
-    def close(self) -> None:
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
-
 
 @dataclass(frozen=True)
 class BlockIndex:
@@ -70,9 +64,8 @@ class BlockIndex:
     ends: array  # where each item's bytes end, from the block's start
 
     def span(self, j: int) -> tuple[int, int]:
-        """(start, size) of item `j`'s bytes within the block."""
-        start = self.ends[j - 1] if j else 0
-        return start, self.ends[j] - start
+        """(start, end) of item `j`'s bytes within the block."""
+        return (self.ends[j - 1] if j else 0), self.ends[j]
 
 
 class SpilledBlocks:
@@ -144,26 +137,17 @@ class SpilledBlocks:
         """Item `i`'s bytes, its block's index and its place in that block."""
         block = self.block_of(i)
         index, j = self.index(block), i - self._start[block]
-        start, size = index.span(j)
-        return self._file.read(self._at[block] + start, size), index, j
+        start, end = index.span(j)
+        return self._file.read(self._at[block] + start, end - start), index, j
 
     def block_items(self, block: int) -> tuple[list[bytes], BlockIndex]:
         """Every item of `block` (one read), and its index."""
         index = self.index(block)
         raw = self._file.read(self._at[block], index.ends[-1])
-        return [raw[slice(*_bounds(index, j))] for j in range(len(index.ends))], index
-
-    def close(self) -> None:
-        self._file.close()
-        self._cache.clear()
+        return [raw[slice(*index.span(j))] for j in range(len(index.ends))], index
 
     def _remember(self, block: int, index: BlockIndex) -> None:
         self._cache[block] = index
         self._cache.move_to_end(block)
         while len(self._cache) > CACHED_BLOCKS:
             self._cache.popitem(last=False)
-
-
-def _bounds(index: BlockIndex, j: int) -> tuple[int, int]:
-    start, size = index.span(j)
-    return start, start + size

@@ -90,12 +90,13 @@ PSS = ("Pss",)
 HELD = ("Pss_Anon", "Pss_Shmem")
 
 
-def memory_by_component(pids: set[int], fields: tuple[str, ...] = PSS) -> dict[str, int]:
-    """`memory_bytes` summed per `component`."""
-    out: dict[str, int] = {}
+def memory_by_component(pids: set[int], *field_sets: tuple[str, ...]) -> list[dict[str, int]]:
+    """For each of `field_sets`, `memory_bytes` summed per `component` (each process read once)."""
+    out: list[dict[str, int]] = [{} for _ in field_sets]
     for pid in pids:
         name = component(pid)
-        out[name] = out.get(name, 0) + memory_bytes({pid}, fields)
+        for sizes, size in zip(out, memory_of(pid, *field_sets)):
+            sizes[name] = sizes.get(name, 0) + size
     return out
 
 
@@ -108,21 +109,21 @@ def lambda_workers(settings: Settings, function: str) -> list[int]:
                   if environ(pid).get("AWS_LAMBDA_FUNCTION_NAME") == function)
 
 
-
-
 def memory_bytes(pids: set[int], fields: tuple[str, ...] = PSS) -> int:
     """Memory of these processes together: the sum of `fields` of their /proc/<pid>/smaps_rollup
     (PSS by default, which splits shared pages among the processes sharing them: PostgreSQL's
-    backends share its buffers; summed RSS would count them once per backend). A kernel without
-    those fields (before Linux 5.9 for HELD's): their PSS; without smaps_rollup: VmRSS."""
-    total = 0
-    for pid in pids:
-        rollup = _kib_fields(_read(f"/proc/{pid}/smaps_rollup"))
-        if rollup:
-            total += sum(rollup[f] for f in fields) if all(f in rollup for f in fields) else rollup.get("Pss", 0)
-        else:
-            total += _kib_fields(_read(f"/proc/{pid}/status")).get("VmRSS", 0)
-    return total
+    backends share its buffers; summed RSS would count them once per backend)."""
+    return sum(memory_of(pid, fields)[0] for pid in pids)
+
+
+def memory_of(pid: int, *field_sets: tuple[str, ...]) -> tuple[int, ...]:
+    """One process's memory, the sum of each of `field_sets` of its smaps_rollup, read once. A
+    kernel without those fields (before Linux 5.9 for HELD's): its PSS; without smaps_rollup: VmRSS."""
+    rollup = _kib_fields(_read(f"/proc/{pid}/smaps_rollup"))
+    if not rollup:
+        return (_kib_fields(_read(f"/proc/{pid}/status")).get("VmRSS", 0),) * len(field_sets)
+    return tuple(sum(rollup[f] for f in fields) if all(f in rollup for f in fields) else rollup.get("Pss", 0)
+                 for fields in field_sets)
 
 
 def _kib_fields(text: bytes) -> dict[str, int]:

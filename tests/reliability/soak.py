@@ -116,11 +116,14 @@ def _sample(result: SoakResult, settings: Settings, at: float) -> None:
     component but pipeline 3's stream job, whose JVM heap and Python workers grow to their
     configured bounds and shrink again as Spark runs and collects (it is not part of pipeline 1;
     its share is still reported)."""
-    tree = procs.stack_tree(settings)
-    parts = procs.memory_by_component(tree, procs.HELD)
-    result.components.append(parts)
-    result.samples.append((at, sum(size for name, size in parts.items() if not name.startswith(procs.STREAM_JOB))))
-    result.all_pages.append(procs.memory_bytes({pid for pid in tree if not procs.component(pid).startswith(procs.STREAM_JOB)}))
+    held, with_files = procs.memory_by_component(procs.stack_tree(settings), procs.HELD, procs.PSS)
+    result.components.append(held)
+    result.samples.append((at, _measured(held)))
+    result.all_pages.append(_measured(with_files))
+
+
+def _measured(parts: dict[str, int]) -> int:
+    return sum(size for name, size in parts.items() if not name.startswith(procs.STREAM_JOB))
 
 
 def _stamped(lines: list[dict[str, Any]], number: int) -> list[dict[str, Any]]:

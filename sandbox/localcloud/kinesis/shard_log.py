@@ -72,22 +72,26 @@ class ShardLog:
                 del self._tail[:count], self._tail_keys[:count], self._tail_micros[:count]
 
     # -- reading (callers hold the lock) -----------------------------------------------------------
+    def _tail_column(self, column: int) -> array:
+        return self._tail_keys if column == KEYS else self._tail_micros
+
     def _column_at(self, i: int, column: int) -> int:
         spilled = len(self._spilled)
         if i >= spilled:
-            return (self._tail_keys, self._tail_micros)[column][i - spilled]
+            return self._tail_column(column)[i - spilled]
         block = self._spilled.block_of(i)
         return self._spilled.index(block).columns[column][i - self._spilled.start(block)]
 
     def _key_at(self, i: int) -> int:
         return self._column_at(i, KEYS)
 
-    def _first_above(self, value: int, column: int, tail: array, find: Callable[..., int]) -> int:
+    def _first_above(self, value: int, column: int, find: Callable[..., int]) -> int:
         """The position of the first record whose `column` is above `value` (`find` = bisect_right),
         or at or above it (`find` = bisect_left): in the tail, or in the one block it can be in."""
         spilled = len(self._spilled)
-        if not spilled or (tail and find([tail[0]], value) == 1):  # all spilled records are below it
-            return spilled + find(tail, value)
+        inside = find(self._tail_column(column), value)
+        if not spilled or inside > 0:  # the tail's first record is below it, and so is every spilled one
+            return spilled + inside
         block = find(self._spilled.firsts(column), value) - 1  # the last block that starts before it
         if block < 0:
             return 0
@@ -98,7 +102,7 @@ class ShardLog:
         if self._base is None:
             return -1
         offset = number - self._base
-        i = self._first_above(offset, KEYS, self._tail_keys, bisect.bisect_right) - 1
+        i = self._first_above(offset, KEYS, bisect.bisect_right) - 1
         return i if i >= 0 and self._key_at(i) == offset else -1
 
     def _at(self, i: int) -> Any:
@@ -154,12 +158,12 @@ class ShardLog:
         with self._lock:
             if self._base is None:
                 return 0
-            return self._first_above(number - self._base, KEYS, self._tail_keys, bisect.bisect_right)
+            return self._first_above(number - self._base, KEYS, bisect.bisect_right)
 
     def first_at_or_after_time(self, seconds: float) -> int:
         """The position of the first record that arrived at or after `seconds` (epoch)."""
         with self._lock:
-            return self._first_above(round(seconds * 1e6), MICROS, self._tail_micros, bisect.bisect_left)
+            return self._first_above(round(seconds * 1e6), MICROS, bisect.bisect_left)
 
     def arrival_at(self, i: int) -> float:
         """The arrival time (epoch seconds) of the record at position `i`."""
